@@ -1,0 +1,10 @@
+import 'reflect-metadata';
+import { AnalyticsServiceModule } from '@studypath/analytics-service';
+import { runProcess } from '@studypath/platform';
+
+void runProcess({
+  name: 'analytics-service',
+  role: 'service',
+  service: 'analytics',
+  modules: [AnalyticsServiceModule],
+});

@@ -1,0 +1,2 @@
+export * from './kafka/kafka-connection';
+export * from './messaging.module';

@@ -1,0 +1,121 @@
+import { Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+
+/** Who is reading the environment: a single service process, or the embedded all-in-one process. */
+export type ProcessRole = 'service' | 'embedded';
+
+const toInt = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+
+const trimmed = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? value.trim() : value;
+
+// host:port, host being a DNS name, an IPv4 address or a bracketed IPv6 address.
+const BROKER = String.raw`(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):\d{1,5}`;
+const BROKER_LIST = new RegExp(`^${BROKER}(?:,${BROKER})*$`);
+
+/**
+ * The process environment as the platform understands it. Every variable is a string in
+ * `process.env`; transforms turn numbers into numbers before validation. A service process
+ * (role `service`) must be given its infrastructure; the embedded process defaults every piece.
+ */
+export class Environment {
+  /** Set by the loader, never read from the environment. */
+  role!: ProcessRole;
+
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be an integer between 0 and 65535' })
+  @Min(0, { message: 'PORT must be an integer between 0 and 65535' })
+  @Max(65535, { message: 'PORT must be an integer between 0 and 65535' })
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  HOST?: string;
+
+  @ValidateIf((env: Environment) => env.role === 'service' || env.DATABASE_URL !== undefined)
+  @Transform(trimmed)
+  @IsString({
+    message: 'DATABASE_URL is required for a service process (postgres://user@host:5432/db)',
+  })
+  @Matches(/^postgres(ql)?:\/\/[^\s/]+(\/[^\s]*)?$/, {
+    message:
+      'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user@host:5432/db',
+  })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'DATABASE_POOL_MAX must be an integer between 1 and 200' })
+  @Min(1, { message: 'DATABASE_POOL_MAX must be an integer between 1 and 200' })
+  @Max(200, { message: 'DATABASE_POOL_MAX must be an integer between 1 and 200' })
+  DATABASE_POOL_MAX?: number;
+
+  @ValidateIf((env: Environment) => env.role === 'service' || env.REDIS_URL !== undefined)
+  @Transform(trimmed)
+  @IsString({ message: 'REDIS_URL is required for a service process (redis://host:6379)' })
+  @Matches(/^rediss?:\/\/[^\s]+$/, {
+    message: 'REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
+  })
+  REDIS_URL?: string;
+
+  @ValidateIf((env: Environment) => env.role === 'service' || env.KAFKA_BROKERS !== undefined)
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.replace(/\s*,\s*/g, ',').trim() : value,
+  )
+  @IsString({
+    message:
+      'KAFKA_BROKERS is required for a service process: a service never runs on the in-process bus (host:port[,host:port...])',
+  })
+  @Matches(BROKER_LIST, {
+    message: 'KAFKA_BROKERS must be a comma-separated list of host:port, e.g. 127.0.0.1:9092',
+  })
+  KAFKA_BROKERS?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,100}$/, {
+    message: 'KAFKA_CLIENT_ID may hold letters, digits, ".", "_" and "-" (at most 100)',
+  })
+  KAFKA_CLIENT_ID?: string;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  STUDYPATH_DATA_DIR?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EMBEDDED_POSTGRES_PORT must be an integer between 1024 and 65535' })
+  @Min(1024, { message: 'EMBEDDED_POSTGRES_PORT must be an integer between 1024 and 65535' })
+  @Max(65535, { message: 'EMBEDDED_POSTGRES_PORT must be an integer between 1024 and 65535' })
+  EMBEDDED_POSTGRES_PORT?: number;
+
+  @IsOptional()
+  @IsIn(['error', 'warn', 'log', 'debug', 'verbose'], {
+    message: 'LOG_LEVEL must be one of error, warn, log, debug, verbose',
+  })
+  LOG_LEVEL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
+  @Min(100, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
+  @Max(60000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
+  SHUTDOWN_TIMEOUT_MS?: number;
+}

@@ -1,0 +1,87 @@
+import * as path from 'node:path';
+import type { LogLevel } from '@nestjs/common';
+import { SERVICE_NAMES, type ServiceName } from '@studypath/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { AppConfig } from './app-config';
+import { Environment, type ProcessRole } from './environment';
+
+/** Thrown when the environment is invalid; its message lists every bad or missing variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export interface LoadConfigOptions {
+  role: ProcessRole;
+  /** The service this process runs (role `service`); the embedded process runs them all. */
+  service?: ServiceName;
+  /** Defaults to process.env; tests pass their own. */
+  env?: NodeJS.ProcessEnv;
+  /** Base for relative data directories; defaults to the current working directory. */
+  cwd?: string;
+}
+
+function describe(errors: ValidationError[]): string[] {
+  // Several constraints of one variable often share a message; say it once.
+  return errors.flatMap((error) => [
+    ...new Set(
+      Object.values(error.constraints ?? {}).map((message) =>
+        message.startsWith(error.property) ? message : `${error.property}: ${message}`,
+      ),
+    ),
+  ]);
+}
+
+/** Validates the environment once and returns the typed configuration, or throws ConfigError. */
+export function loadConfig(options: LoadConfigOptions): AppConfig {
+  const raw = options.env ?? process.env;
+  const known = Object.fromEntries(
+    Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const env = plainToInstance(Environment, { ...known, role: options.role });
+  const problems = describe(validateSync(env, { forbidUnknownValues: false }));
+  if (options.role === 'service' && !options.service) {
+    problems.push('a service process must name the service it runs');
+  }
+  if (problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+
+  const cwd = options.cwd ?? process.cwd();
+  const dataDir = path.resolve(cwd, env.STUDYPATH_DATA_DIR ?? '.studypath');
+  const poolMax = env.DATABASE_POOL_MAX ?? 10;
+  const services: readonly ServiceName[] =
+    options.role === 'service' && options.service ? [options.service] : SERVICE_NAMES;
+  const logLevel = (env.LOG_LEVEL ?? 'log') as LogLevel;
+
+  return {
+    role: options.role,
+    mode: env.KAFKA_BROKERS ? 'distributed' : 'embedded',
+    services,
+    environment: (env.NODE_ENV ?? 'development') as AppConfig['environment'],
+    http: { host: env.HOST ?? '0.0.0.0', port: env.PORT ?? 3000 },
+    database: env.DATABASE_URL
+      ? { kind: 'url', url: env.DATABASE_URL, poolMax }
+      : {
+          kind: 'embedded',
+          dataDir: path.join(dataDir, 'postgres'),
+          port: env.EMBEDDED_POSTGRES_PORT ?? 54329,
+          poolMax,
+        },
+    redis: env.REDIS_URL ? { url: env.REDIS_URL } : null,
+    kafka: env.KAFKA_BROKERS
+      ? {
+          brokers: env.KAFKA_BROKERS.split(','),
+          clientId: env.KAFKA_CLIENT_ID ?? `studypath-${options.service ?? 'embedded'}`,
+        }
+      : null,
+    dataDir,
+    logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1),
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 8000,
+  };
+}

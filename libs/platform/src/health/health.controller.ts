@@ -1,0 +1,54 @@
+import { Controller, Get } from '@nestjs/common';
+import {
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiOkResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
+import { HealthRegistry, withTimeout } from './health-contributor';
+
+const CHECK_TIMEOUT_MS = 3000;
+
+@ApiTags('operations')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly registry: HealthRegistry,
+  ) {}
+
+  @Get()
+  @HealthCheck()
+  @ApiOperation({
+    summary: 'Liveness and readiness: the state of every dependency of this process',
+  })
+  @ApiOkResponse({ description: 'Every dependency is up' })
+  @ApiServiceUnavailableResponse({ description: 'At least one dependency is down' })
+  check(): Promise<HealthCheckResult> {
+    return this.health.check(
+      this.registry.all().map((contributor) => async (): Promise<HealthIndicatorResult> => {
+        const indicator = this.indicators.check(contributor.healthKey);
+        try {
+          const report = await withTimeout(
+            contributor.checkHealth(),
+            CHECK_TIMEOUT_MS,
+            contributor.healthKey,
+          );
+          return report.up ? indicator.up(report.details) : indicator.down(report.details);
+        } catch (error) {
+          return indicator.down({
+            message: error instanceof Error ? error.message : String(error),
+          });
+        }
+      }),
+    );
+  }
+}

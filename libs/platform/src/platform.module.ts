@@ -1,0 +1,64 @@
+import {
+  Global,
+  Module,
+  type DynamicModule,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { Cache } from './cache/cache';
+import { MemoryCache } from './cache/memory.cache';
+import { RedisCache } from './cache/redis.cache';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { HealthController } from './health/health.controller';
+import { HealthRegistry } from './health/health-contributor';
+
+class CacheLifecycle implements OnModuleInit, OnApplicationShutdown {
+  constructor(
+    private readonly cache: Cache,
+    private readonly health: HealthRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.cache instanceof MemoryCache || this.cache instanceof RedisCache) {
+      this.health.register(this.cache);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.cache instanceof RedisCache) await this.cache.close();
+  }
+}
+
+/**
+ * What every process has: its typed configuration, the cache, and GET /health over whatever
+ * dependencies its modules register.
+ */
+@Global()
+@Module({})
+export class PlatformModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: PlatformModule,
+      imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 })],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        HealthRegistry,
+        {
+          provide: Cache,
+          useFactory: (): Cache =>
+            config.redis
+              ? RedisCache.connect(config.redis.url, `studypath:${config.services.join('+')}:`)
+              : new MemoryCache(),
+        },
+        {
+          provide: CacheLifecycle,
+          inject: [Cache, HealthRegistry],
+          useFactory: (cache: Cache, health: HealthRegistry) => new CacheLifecycle(cache, health),
+        },
+      ],
+      exports: [APP_CONFIG, HealthRegistry, Cache],
+    };
+  }
+}

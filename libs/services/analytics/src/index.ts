@@ -1,0 +1,2 @@
+export * from './analytics-service.module';
+export * from './analytics.database';

@@ -1,0 +1,2 @@
+export * from './path-service.module';
+export * from './path.database';

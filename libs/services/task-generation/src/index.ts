@@ -1,0 +1,2 @@
+export * from './task-generation-service.module';
+export * from './task-generation.database';

@@ -1,0 +1,2 @@
+export * from './tutor-gateway-service.module';
+export * from './tutor-gateway.database';

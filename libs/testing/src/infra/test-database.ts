@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  createServiceDataSource,
+  migrateServiceSchema,
+  type ServiceDatabaseOptions,
+} from '@studypath/platform';
+import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
+
+const TEMPLATE_PREFIX = 'sp_tpl_';
+const TEST_PREFIX = 'sp_test_';
+const silent = { log: (): void => undefined };
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** A migrated DataSource on one service's schema in this database; closed by `drop`. */
+  dataSource(options: ServiceDatabaseOptions): Promise<DataSource>;
+  drop(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    throw new Error(
+      'DATABASE_URL is not set: run integration tests through jest (its global setup finds PostgreSQL)',
+    );
+  }
+  return url;
+}
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function withAdmin<T>(work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: adminUrl() });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * A fresh database for one test suite, with the services' real migrations applied. Migrations run
+ * once per set of services into a template database; each suite gets a copy of it (fast).
+ */
+export async function createTestDatabase(
+  services: ServiceDatabaseOptions[],
+): Promise<TestDatabase> {
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify(services.map((s) => [s.schema, s.migrations.map((m) => m.name)])))
+    .digest('hex')
+    .slice(0, 16);
+  const template = `${TEMPLATE_PREFIX}${fingerprint}`;
+  const name = `${TEST_PREFIX}${randomBytes(6).toString('hex')}`;
+
+  await withAdmin(async (admin) => {
+    await admin.query('SELECT pg_advisory_lock(hashtext($1))', [template]);
+    try {
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+      if (exists.rowCount === 0) {
+        await admin.query(`CREATE DATABASE ${template}`);
+        for (const service of services) {
+          const dataSource = createServiceDataSource({
+            ...service,
+            url: withDatabase(adminUrl(), template),
+            poolMax: 2,
+            applicationName: 'studypath-test-template',
+          });
+          await dataSource.initialize();
+          try {
+            await migrateServiceSchema(dataSource, silent);
+          } finally {
+            await dataSource.destroy();
+          }
+        }
+      }
+      await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
+    } finally {
+      await admin.query('SELECT pg_advisory_unlock(hashtext($1))', [template]);
+    }
+  });
+
+  const url = withDatabase(adminUrl(), name);
+  const open: DataSource[] = [];
+  return {
+    name,
+    url,
+    async dataSource(options: ServiceDatabaseOptions): Promise<DataSource> {
+      const dataSource = createServiceDataSource({
+        ...options,
+        url,
+        poolMax: 10,
+        applicationName: 'studypath-test',
+      });
+      await dataSource.initialize();
+      await migrateServiceSchema(dataSource, silent);
+      open.push(dataSource);
+      return dataSource;
+    },
+    async drop(): Promise<void> {
+      await Promise.all(open.splice(0).map((ds) => ds.destroy()));
+      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    },
+  };
+}
+
+/** Drops what earlier runs left behind (templates are rebuilt each run, so they follow the migrations). */
+export async function dropLeftoverTestDatabases(): Promise<number> {
+  return withAdmin(async (admin) => {
+    const found = await admin.query<{ datname: string }>(
+      `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_PREFIX}%' OR datname LIKE '${TEMPLATE_PREFIX}%'`,
+    );
+    for (const { datname } of found.rows) {
+      await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+    }
+    return found.rowCount ?? 0;
+  });
+}

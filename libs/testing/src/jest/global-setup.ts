@@ -1,0 +1,25 @@
+import './register-paths';
+import * as path from 'node:path';
+import { startInfrastructure, type Infrastructure } from '../infra/infrastructure';
+import { dropLeftoverTestDatabases } from '../infra/test-database';
+
+declare global {
+  var __studypathInfrastructure: Infrastructure | undefined;
+}
+
+/**
+ * Jest global setup of the integration project: finds or starts PostgreSQL, Redis and Kafka and
+ * hands their addresses to the test workers through the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  const root = path.resolve(__dirname, '../../../..');
+  const infrastructure = await startInfrastructure(root, (line) =>
+    process.stdout.write(`\n[infra] ${line}`),
+  );
+  process.stdout.write('\n');
+  process.env.DATABASE_URL = infrastructure.postgres.url;
+  process.env.REDIS_URL = infrastructure.redis.url;
+  process.env.KAFKA_BROKERS = infrastructure.kafka.brokers.join(',');
+  await dropLeftoverTestDatabases();
+  globalThis.__studypathInfrastructure = infrastructure;
+}
