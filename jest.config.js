@@ -36,6 +36,9 @@ const common = {
 
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests start real servers and processes; a global option, so it covers unit tests too.
+  testTimeout: 60_000,
+  reporters: ['default', '<rootDir>/tools/jest/summary-reporter.js'],
   projects: [
     {
       ...common,
@@ -48,7 +51,6 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/jest/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };

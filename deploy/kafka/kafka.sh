@@ -4,6 +4,7 @@
 #   deploy/kafka/kafka.sh start   # resolve jars if needed, format storage once, start, wait until it answers
 #   deploy/kafka/kafka.sh stop    # stop the broker this script started
 #   deploy/kafka/kafka.sh status  # exit 0 when it runs and answers
+#   deploy/kafka/kafka.sh fetch   # only resolve the jars (CI does this before the tests)
 # Environment: KAFKA_PORT (19092), KAFKA_CONTROLLER_PORT (19093), KAFKA_DATA_DIR (deploy/kafka/.data),
 # KAFKA_HEAP (512m), KAFKA_START_TIMEOUT (90 seconds).
 set -euo pipefail
@@ -132,5 +133,6 @@ case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  fetch) resolve_jars ;;
+  *) echo "usage: $0 start|stop|status|fetch" >&2; exit 2 ;;
 esac

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer, Producer } from 'kafkajs';
+import { Partitioners, type Consumer, type Producer } from 'kafkajs';
 import { KafkaConnection } from './kafka-connection';
 
 describe('KafkaConnection (real Kafka broker)', () => {
@@ -15,7 +15,7 @@ describe('KafkaConnection (real Kafka broker)', () => {
     });
     const admin = await connection.connectedAdmin();
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
-    producer = connection.kafka.producer();
+    producer = connection.kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     consumer = connection.kafka.consumer({ groupId: `test-${randomUUID()}` });
     await Promise.all([producer.connect(), consumer.connect()]);
   });

@@ -64,8 +64,8 @@ export class EmbeddedPostgresServer {
     const initialised = await exists(path.join(this.options.dataDir, 'PG_VERSION'));
     if (!initialised) {
       this.logger.log(`initialising a new PostgreSQL cluster in ${this.options.dataDir}`);
-      // As root, PostgreSQL runs as the postgres user, who must be able to reach the data directory.
       await fs.mkdir(path.dirname(this.options.dataDir), { recursive: true, mode: 0o755 });
+      if (process.getuid?.() === 0) await letPostgresUserReach(path.dirname(this.options.dataDir));
       await this.instance.initialise();
       this.createdCluster = true;
     }
@@ -108,6 +108,28 @@ export class EmbeddedPostgresServer {
       }
     } finally {
       await client.end();
+    }
+  }
+}
+
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must be able to traverse every directory
+ * above the cluster. Our own data directory is opened up for traversal (not listing); an ancestor
+ * we do not own is reported instead of changed.
+ */
+async function letPostgresUserReach(dir: string): Promise<void> {
+  const own = await fs.stat(dir);
+  if ((own.mode & 0o001) === 0) await fs.chmod(dir, (own.mode & 0o7777) | 0o001);
+  for (
+    let current = path.dirname(dir);
+    current !== path.dirname(current);
+    current = path.dirname(current)
+  ) {
+    const { mode } = await fs.stat(current);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as the postgres user when started as root, and cannot reach ${dir} because ${current} is closed to other users; choose a STUDYPATH_DATA_DIR below directories that others may traverse`,
+      );
     }
   }
 }

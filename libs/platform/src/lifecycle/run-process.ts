@@ -110,43 +110,21 @@ export async function startProcess(
 /**
  * The `main` of every process: starts it, prints where it listens, and stops it cleanly on
  * SIGINT/SIGTERM (exit 0; a second signal, or a shutdown past SHUTDOWN_TIMEOUT_MS, exits 1).
+ * A signal that arrives while the process is still starting stops it as soon as it has started.
  * A bad environment exits 1 with one message that lists every bad variable.
  */
 export async function runProcess(definition: ProcessDefinition): Promise<void> {
   const logger = new Logger(definition.name);
-  let running: RunningProcess;
-  try {
-    running = await startProcess(definition);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${definition.name}: ${error.message}\n`);
-    } else {
-      logger.error(
-        `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      );
-    }
-    process.exit(1);
-  }
+  let running: RunningProcess | undefined;
+  let stopping = false;
 
-  const lines = definition.banner?.(running.app, running.config, running.url) ?? [
-    `${definition.name} listening on ${running.url} (health: ${running.url}/health)`,
-  ];
-  for (const line of [...lines, ...running.notes]) logger.log(line);
-
-  let signalled = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (signalled) {
-      logger.warn(`${signal} again: exiting without waiting`);
-      process.exit(1);
-    }
-    signalled = true;
-    logger.log(`${signal} received: shutting down`);
+  const shutdownAndExit = (process_: RunningProcess): void => {
     const timer = setTimeout(() => {
-      logger.error(`shutdown took longer than ${running.config.shutdownTimeoutMs} ms: exiting`);
+      logger.error(`shutdown took longer than ${process_.config.shutdownTimeoutMs} ms: exiting`);
       process.exit(1);
-    }, running.config.shutdownTimeoutMs);
+    }, process_.config.shutdownTimeoutMs);
     timer.unref();
-    running.shutdown().then(
+    process_.shutdown().then(
       () => {
         logger.log('stopped');
         process.exit(0);
@@ -157,6 +135,38 @@ export async function runProcess(definition: ProcessDefinition): Promise<void> {
       },
     );
   };
+  // Installed before anything starts, so that no signal finds the process without its handler.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${signal} received: shutting down`);
+    if (running) shutdownAndExit(running);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+
+  try {
+    running = await startProcess(definition);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${definition.name}: ${error.message}\n`);
+    } else {
+      logger.error(
+        `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+    }
+    process.exit(stopping ? 0 : 1);
+  }
+  if (stopping) {
+    shutdownAndExit(running);
+    return;
+  }
+
+  const lines = definition.banner?.(running.app, running.config, running.url) ?? [
+    `${definition.name} listening on ${running.url} (health: ${running.url}/health)`,
+  ];
+  for (const line of [...lines, ...running.notes]) logger.log(line);
 }

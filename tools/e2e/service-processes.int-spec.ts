@@ -1,0 +1,86 @@
+import { SERVICE_NAMES, type ServiceName } from '@studypath/contracts';
+import { createTestDatabase, runTypeScript, type TestDatabase } from '@studypath/testing';
+
+const entry = (service: ServiceName): string => `apps/${service}-service/src/main.ts`;
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const { PATH, HOME } = process.env;
+  return { PATH, HOME, NODE_ENV: 'test', PORT: '0' };
+}
+
+describe('service processes', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase([]);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it.each(SERVICE_NAMES)(
+    'the %s service starts on PostgreSQL, Redis and Kafka, reports each on /health, and stops on SIGTERM with exit 0',
+    async (service) => {
+      const child = runTypeScript(entry(service), {
+        ...baseEnv(),
+        DATABASE_URL: db.url,
+        REDIS_URL: process.env.REDIS_URL,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+      });
+      try {
+        const [, url] = await child.waitFor(/listening on (http:\/\/\S+) /, 60_000);
+        const response = await fetch(`${url}/health`);
+        const body = (await response.json()) as {
+          status: string;
+          details: Record<string, { status: string }>;
+        };
+
+        expect(response.status).toBe(200);
+        expect(body.status).toBe('ok');
+        const schema = service.replace(/-/g, '_');
+        expect(body.details[`database:${schema}`]?.status).toBe('up');
+        expect(body.details.cache).toMatchObject({ status: 'up', kind: 'redis' });
+        expect(body.details.bus).toMatchObject({ status: 'up', transport: 'kafka' });
+      } finally {
+        expect(await child.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+      }
+    },
+    90_000,
+  );
+
+  it.each([
+    ['KAFKA_BROKERS', 'not a host'],
+    ['DATABASE_URL', 'foo'],
+    ['REDIS_URL', 'http://cache'],
+    ['PORT', 'eighty'],
+  ])(
+    'exits non-zero when %s=%j, naming the variable',
+    async (name, value) => {
+      const child = runTypeScript(entry('path'), {
+        ...baseEnv(),
+        DATABASE_URL: db.url,
+        REDIS_URL: process.env.REDIS_URL,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+        [name]: value,
+      });
+      const exit = await child.exited;
+
+      expect(exit.code).toBe(1);
+      expect(child.output()).toMatch(new RegExp(`Invalid configuration:\\n\\s+- ${name}`));
+    },
+    60_000,
+  );
+
+  it('refuses to run a service on the in-process bus', async () => {
+    const child = runTypeScript(entry('evaluation'), {
+      ...baseEnv(),
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL,
+    });
+    const exit = await child.exited;
+
+    expect(exit.code).toBe(1);
+    expect(child.output()).toMatch(/KAFKA_BROKERS is required .*in-process bus/);
+  }, 60_000);
+});
