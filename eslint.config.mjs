@@ -21,7 +21,7 @@ const depConstraints = [
       ...serviceScopes.map((s) => `scope:${s}`),
     ],
   },
-  // Layers: contracts at the bottom, importable by everyone.
+  // Layers: contracts at the bottom, importable by everyone; apps at the top.
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
   {
@@ -29,8 +29,18 @@ const depConstraints = [
     onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:messaging'],
   },
   {
+    sourceTag: 'type:event-store',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:event-store'],
+  },
+  {
     sourceTag: 'type:testing',
-    onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:messaging', 'type:testing'],
+    onlyDependOnLibsWithTags: [
+      'type:contracts',
+      'type:platform',
+      'type:messaging',
+      'type:event-store',
+      'type:testing',
+    ],
   },
   {
     sourceTag: 'type:service',
@@ -38,13 +48,20 @@ const depConstraints = [
       'type:contracts',
       'type:platform',
       'type:messaging',
+      'type:event-store',
       'type:service',
       'type:testing',
     ],
   },
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:messaging', 'type:service'],
+    onlyDependOnLibsWithTags: [
+      'type:contracts',
+      'type:platform',
+      'type:messaging',
+      'type:event-store',
+      'type:service',
+    ],
   },
 ];
 

@@ -11,3 +11,4 @@ export * from './health/health-contributor';
 export * from './lifecycle/run-process';
 export * from './platform.module';
 export * from './auth/dev-keys';
+export * from './tracing/trace-context';

@@ -27,7 +27,7 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
-    logging: ['error'],
+    logging: false,
     extra: { max: options.poolMax, connectionTimeoutMillis: 5000 },
   });
 }

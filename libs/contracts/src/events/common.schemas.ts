@@ -1,0 +1,73 @@
+import { Type } from '@sinclair/typebox';
+
+export const MODULE_IDS = [
+  'arrays-strings',
+  'hashing',
+  'two-pointers-sliding-window',
+  'linked-lists',
+  'stacks-queues',
+  'binary-search',
+  'trees',
+  'graphs',
+  'heaps',
+  'intervals-greedy',
+  'backtracking',
+  'dynamic-programming',
+] as const;
+export type ModuleId = (typeof MODULE_IDS)[number];
+
+export const Uuid = Type.String({ format: 'uuid' });
+export const ModuleIdSchema = Type.Union(
+  MODULE_IDS.map((id) => Type.Literal(id)),
+  { description: 'A module of the track' },
+);
+export const Difficulty = Type.Integer({
+  minimum: 1,
+  maximum: 5,
+  description: '1 (warm-up) to 5 (hard)',
+});
+export const ProblemId = Type.String({
+  minLength: 1,
+  maxLength: 120,
+  pattern: '^[a-z0-9][a-z0-9-]*$',
+});
+export const TopicTags = Type.Array(Type.String({ minLength: 1, maxLength: 60 }), { maxItems: 10 });
+export const Language = Type.Union([Type.Literal('python'), Type.Literal('javascript')]);
+export const TaskSource = Type.Union([
+  Type.Literal('initial'),
+  Type.Literal('adaptive'),
+  Type.Literal('review'),
+]);
+export const TaskStatus = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('in_progress'),
+  Type.Literal('submitted'),
+  Type.Literal('completed'),
+  Type.Literal('failed'),
+  Type.Literal('skipped'),
+  Type.Literal('expired'),
+]);
+export const EvaluationStatus = Type.Union([
+  Type.Literal('passed'),
+  Type.Literal('failed'),
+  Type.Literal('error'),
+  Type.Literal('timeout'),
+  Type.Literal('memory_limit'),
+  Type.Literal('syntax_error'),
+  Type.Literal('infrastructure_error'),
+]);
+export const HintLevel = Type.Integer({ minimum: 1, maximum: 3 });
+
+export const PathConfig = Type.Object(
+  {
+    target_interview_date: Type.Union([Type.String({ format: 'date' }), Type.Null()]),
+    timezone: Type.String({ minLength: 1, maxLength: 64 }),
+    hours_per_week: Type.Number({ minimum: 1, maximum: 80 }),
+    starting_levels: Type.Record(Type.String(), Difficulty),
+    personalization_weights: Type.Record(Type.String(), Type.Number({ minimum: 0, maximum: 10 })),
+    pending_tasks_ahead: Type.Integer({ minimum: 1, maximum: 50 }),
+    max_attempts: Type.Integer({ minimum: 1, maximum: 10 }),
+    expiry_days: Type.Integer({ minimum: 1, maximum: 90 }),
+  },
+  { additionalProperties: false },
+);

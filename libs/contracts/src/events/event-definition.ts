@@ -1,0 +1,35 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { TopicName } from '../topics';
+
+/** Turns the data of an older schema version into the data of the next version. */
+export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
+
+export interface EventDefinition<TType extends string = string, TSchema extends TObject = TObject> {
+  type: TType;
+  /** The current schema version; events of older versions are upcast when read. */
+  version: number;
+  topic: TopicName;
+  description: string;
+  schema: TSchema;
+  /** `upcasters[v]` turns version v into v + 1, for every v below `version`. */
+  upcasters: Readonly<Record<number, Upcaster>>;
+}
+
+export function defineEvent<TType extends string, TSchema extends TObject>(
+  definition: Omit<EventDefinition<TType, TSchema>, 'upcasters' | 'version'> & {
+    version?: number;
+    upcasters?: Record<number, Upcaster>;
+  },
+): EventDefinition<TType, TSchema> {
+  const version = definition.version ?? 1;
+  const upcasters = definition.upcasters ?? {};
+  for (let v = 1; v < version; v++) {
+    if (!upcasters[v]) {
+      throw new Error(`${definition.type}: version ${version} needs an upcaster from version ${v}`);
+    }
+  }
+  return { ...definition, version, upcasters };
+}
+
+/** The data type of an event definition. */
+export type EventData<D> = D extends EventDefinition<string, infer S> ? Static<S> : never;

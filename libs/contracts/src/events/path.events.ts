@@ -1,0 +1,197 @@
+import { Type } from '@sinclair/typebox';
+import { Topics as TopicNames } from '../topics';
+import {
+  Difficulty,
+  EvaluationStatus,
+  HintLevel,
+  Language,
+  ModuleIdSchema,
+  PathConfig,
+  ProblemId,
+  TaskSource,
+  TaskStatus,
+  TopicTags,
+  Uuid,
+} from './common.schemas';
+import { defineEvent } from './event-definition';
+
+const topic = TopicNames.taskEvents;
+const strict = { additionalProperties: false } as const;
+const reason = Type.Optional(Type.String({ maxLength: 500 }));
+
+export const PathCreated = defineEvent({
+  type: 'path.created',
+  topic,
+  description: 'A user started a study path on a track.',
+  schema: Type.Object(
+    { path_id: Uuid, track_id: Type.String({ minLength: 1 }), config: PathConfig },
+    strict,
+  ),
+});
+
+export const PathConfigUpdated = defineEvent({
+  type: 'path.config_updated',
+  topic,
+  description: "The path's configuration changed; `changed` lists the fields that did.",
+  schema: Type.Object(
+    { path_id: Uuid, config: PathConfig, changed: Type.Array(Type.String(), { minItems: 1 }) },
+    strict,
+  ),
+});
+
+export const PathPaused = defineEvent({
+  type: 'path.paused',
+  topic,
+  description: 'The user paused the path: no new tasks, no expiry.',
+  schema: Type.Object({ path_id: Uuid, reason }, strict),
+});
+
+export const PathResumed = defineEvent({
+  type: 'path.resumed',
+  topic,
+  description: 'The user resumed a paused path.',
+  schema: Type.Object({ path_id: Uuid }, strict),
+});
+
+export const PathArchived = defineEvent({
+  type: 'path.archived',
+  topic,
+  description: 'The path ended; it takes no more changes.',
+  schema: Type.Object({ path_id: Uuid, reason }, strict),
+});
+
+export const TaskCreated = defineEvent({
+  type: 'task.created',
+  topic,
+  description: 'A task joined the path, from a proposal of task-generation.',
+  schema: Type.Object(
+    {
+      task_id: Uuid,
+      path_id: Uuid,
+      problem_id: ProblemId,
+      module: ModuleIdSchema,
+      topics: TopicTags,
+      difficulty: Difficulty,
+      order: Type.Integer({ minimum: 0 }),
+      source: TaskSource,
+      proposal_id: Uuid,
+      metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    },
+    strict,
+  ),
+});
+
+export const TaskStarted = defineEvent({
+  type: 'task.started',
+  topic,
+  description: 'The user started working on the task.',
+  schema: Type.Object({ task_id: Uuid, path_id: Uuid }, strict),
+});
+
+export const TaskSubmitted = defineEvent({
+  type: 'task.submitted',
+  topic,
+  description: 'The user submitted code for evaluation.',
+  schema: Type.Object(
+    {
+      task_id: Uuid,
+      path_id: Uuid,
+      submission_id: Uuid,
+      problem_id: ProblemId,
+      language: Language,
+      code: Type.String({ minLength: 1, maxLength: 100_000 }),
+      attempt: Type.Integer({ minimum: 1 }),
+    },
+    strict,
+  ),
+});
+
+export const TaskEvaluated = defineEvent({
+  type: 'task.evaluated',
+  topic,
+  description: 'The evaluation of a submission came back.',
+  schema: Type.Object(
+    {
+      task_id: Uuid,
+      path_id: Uuid,
+      submission_id: Uuid,
+      status: EvaluationStatus,
+      score: Type.Number({ minimum: 0, maximum: 1 }),
+      passed_tests: Type.Integer({ minimum: 0 }),
+      total_tests: Type.Integer({ minimum: 0 }),
+      runtime_ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+      memory_kb: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    },
+    strict,
+  ),
+});
+
+export const TaskHintRequested = defineEvent({
+  type: 'task.hint_requested',
+  topic,
+  version: 2,
+  description: 'The user asked for a hint at a level of the hint ladder (version 2 added `level`).',
+  schema: Type.Object(
+    { task_id: Uuid, path_id: Uuid, hint_request_id: Uuid, level: HintLevel },
+    strict,
+  ),
+  // Version 1 had no ladder: every hint was a first-level nudge.
+  upcasters: { 1: (data) => ({ ...data, level: 1 }) },
+});
+
+export const TaskHintDelivered = defineEvent({
+  type: 'task.hint_delivered',
+  topic,
+  description: 'The tutor delivered a hint; `content` is what the user saw.',
+  schema: Type.Object(
+    {
+      task_id: Uuid,
+      path_id: Uuid,
+      hint_request_id: Uuid,
+      level: HintLevel,
+      content: Type.String({ maxLength: 20_000 }),
+    },
+    strict,
+  ),
+});
+
+export const TaskStatusChanged = defineEvent({
+  type: 'task.status_changed',
+  topic,
+  description: "The task's status moved, with the reason.",
+  schema: Type.Object(
+    { task_id: Uuid, path_id: Uuid, from: TaskStatus, to: TaskStatus, reason },
+    strict,
+  ),
+});
+
+export const TaskExpired = defineEvent({
+  type: 'task.expired',
+  topic,
+  description: 'The task was not started within the expiry window.',
+  schema: Type.Object({ task_id: Uuid, path_id: Uuid }, strict),
+});
+
+export const TaskSkipped = defineEvent({
+  type: 'task.skipped',
+  topic,
+  description: 'The user skipped the task.',
+  schema: Type.Object({ task_id: Uuid, path_id: Uuid, reason }, strict),
+});
+
+export const PATH_EVENTS = [
+  PathCreated,
+  PathConfigUpdated,
+  PathPaused,
+  PathResumed,
+  PathArchived,
+  TaskCreated,
+  TaskStarted,
+  TaskSubmitted,
+  TaskEvaluated,
+  TaskHintRequested,
+  TaskHintDelivered,
+  TaskStatusChanged,
+  TaskExpired,
+  TaskSkipped,
+] as const;

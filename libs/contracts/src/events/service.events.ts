@@ -1,0 +1,115 @@
+import { Type } from '@sinclair/typebox';
+import { Topics as TopicNames } from '../topics';
+import {
+  Difficulty,
+  EvaluationStatus,
+  HintLevel,
+  ModuleIdSchema,
+  ProblemId,
+  TaskSource,
+  TopicTags,
+  Uuid,
+} from './common.schemas';
+import { defineEvent } from './event-definition';
+
+const strict = { additionalProperties: false } as const;
+
+export const TasksProposed = defineEvent({
+  type: 'generation.tasks_proposed',
+  topic: TopicNames.generationEvents,
+  description: 'Task-generation proposes the next tasks of a path; the path service creates them.',
+  schema: Type.Object(
+    {
+      path_id: Uuid,
+      proposal_id: Uuid,
+      tasks: Type.Array(
+        Type.Object(
+          {
+            problem_id: ProblemId,
+            module: ModuleIdSchema,
+            topics: TopicTags,
+            difficulty: Difficulty,
+            order: Type.Integer({ minimum: 0 }),
+            source: TaskSource,
+            reason: Type.String({ maxLength: 500 }),
+          },
+          strict,
+        ),
+        { minItems: 1, maxItems: 100 },
+      ),
+    },
+    strict,
+  ),
+});
+
+export const EvaluationCompleted = defineEvent({
+  type: 'evaluation.completed',
+  topic: TopicNames.evaluationEvents,
+  description: 'A submission ran against its hidden tests.',
+  schema: Type.Object(
+    {
+      submission_id: Uuid,
+      task_id: Uuid,
+      path_id: Uuid,
+      status: EvaluationStatus,
+      score: Type.Number({ minimum: 0, maximum: 1 }),
+      passed_tests: Type.Integer({ minimum: 0 }),
+      total_tests: Type.Integer({ minimum: 0 }),
+      runtime_ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+      memory_kb: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+      test_suite_hash: Type.String({ minLength: 1 }),
+    },
+    strict,
+  ),
+});
+
+export const EvaluationFailed = defineEvent({
+  type: 'evaluation.failed',
+  topic: TopicNames.evaluationEvents,
+  description:
+    'A submission could not be evaluated (infrastructure); it does not count against the user.',
+  schema: Type.Object(
+    { submission_id: Uuid, task_id: Uuid, path_id: Uuid, reason: Type.String({ maxLength: 2000 }) },
+    strict,
+  ),
+});
+
+export const TutorHintDelivered = defineEvent({
+  type: 'tutor.hint_delivered',
+  topic: TopicNames.tutorEvents,
+  description: 'The tutor finished streaming a hint.',
+  schema: Type.Object(
+    {
+      hint_request_id: Uuid,
+      task_id: Uuid,
+      path_id: Uuid,
+      level: HintLevel,
+      content: Type.String({ maxLength: 20_000 }),
+    },
+    strict,
+  ),
+});
+
+export const ReviewDue = defineEvent({
+  type: 'analytics.review_due',
+  topic: TopicNames.analyticsEvents,
+  description: 'A solved problem is due for a spaced-repetition review.',
+  schema: Type.Object(
+    {
+      path_id: Uuid,
+      problem_id: ProblemId,
+      module: ModuleIdSchema,
+      due_at: Type.String({ format: 'date-time' }),
+      interval_days: Type.Number({ minimum: 0 }),
+    },
+    strict,
+  ),
+});
+
+export const SERVICE_EVENTS = [
+  TasksProposed,
+  EvaluationCompleted,
+  EvaluationFailed,
+  TutorHintDelivered,
+  ReviewDue,
+] as const;
