@@ -13,3 +13,9 @@ export const Topics = {
 export type TopicName = (typeof Topics)[keyof typeof Topics];
 
 export const ALL_TOPICS: readonly TopicName[] = Object.values(Topics);
+
+/**
+ * Partitions per topic: the upper bound on consumers of one group working in parallel. Users
+ * spread over partitions by key; raising it later reorders nothing already written.
+ */
+export const TOPIC_PARTITIONS = 6;

@@ -7,6 +7,8 @@ const logger = new Logger('Kafka');
 function logCreator(): (entry: LogEntry) => void {
   return ({ level, log }) => {
     const { message, ...extra } = log;
+    // Our producer bounds its retries on purpose (see KafkaBus); duplicates are handled downstream.
+    if (message.startsWith('Limiting retries for the idempotent producer')) return;
     const line = Object.keys(extra).length > 0 ? `${message} ${JSON.stringify(extra)}` : message;
     if (level === logLevel.ERROR) logger.error(line);
     else if (level === logLevel.WARN) logger.warn(line);

@@ -1,0 +1,60 @@
+import { describeBusContract } from '../bus/bus.contract-suite';
+import { InProcessBus } from './in-process.bus';
+
+let bus: InProcessBus;
+
+describeBusContract(
+  'in-process',
+  async () => {
+    bus = new InProcessBus(3);
+    return { bus, timeoutMs: 5_000 };
+  },
+  async () => {
+    await bus.close();
+  },
+);
+
+describe('InProcessBus', () => {
+  it('resolves publish only once every subscribed group has handled the message', async () => {
+    const local = new InProcessBus(2);
+    await local.ensureTopics([{ name: 't', partitions: 2 }]);
+    const handled: string[] = [];
+    await local.subscribe({
+      group: 'slow',
+      topics: ['t'],
+      handler: async (m) => {
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        handled.push(m.value);
+      },
+    });
+
+    await local.publish([{ topic: 't', key: 'a', value: '1' }]);
+
+    expect(handled).toEqual(['1']);
+    await local.close();
+  });
+
+  it('refuses a topic that was not created', async () => {
+    const local = new InProcessBus();
+    await expect(local.publish([{ topic: 'nope', key: 'k', value: 'v' }])).rejects.toThrow(
+      /does not exist/,
+    );
+  });
+
+  it('keeps dead letters for inspection', async () => {
+    const local = new InProcessBus();
+    await local.ensureTopics([{ name: 't', partitions: 1 }]);
+    await local.subscribe({
+      group: 'g',
+      topics: ['t'],
+      retry: { retries: 0 },
+      handler: async () => {
+        throw new Error('no');
+      },
+    });
+
+    await local.publish([{ topic: 't', key: 'k', value: 'bad' }]);
+
+    expect(local.deadLetters('t.dlq.g').map((m) => m.value)).toEqual(['bad']);
+  });
+});
