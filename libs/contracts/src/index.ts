@@ -1,3 +1,4 @@
 export * from './events';
 export * from './services';
 export * from './topics';
+export * from './asyncapi';

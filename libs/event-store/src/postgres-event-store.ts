@@ -6,6 +6,7 @@ import {
   type NewEvent,
 } from '@studypath/contracts';
 import { currentTraceparent } from '@studypath/platform';
+import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Decider } from './decider';
 import type { EventStoreTables } from './event-store.migration';
@@ -75,6 +76,12 @@ export class PostgresEventStore {
     this.streams = `"${tables.schema}".streams`;
   }
 
+  /**
+   * Appends events to a stream under an expected version, in one SQL statement: the stream's
+   * position moves and the events are inserted atomically, in one round trip (inside the caller's
+   * transaction when `manager` is given). Throws ConcurrencyError when the stream is not where the
+   * caller expected it.
+   */
   async append(
     streamId: string,
     events: NewEvent[],
@@ -84,103 +91,77 @@ export class PostgresEventStore {
     if (!options.userId || options.userId.length > 255) {
       throw new Error('append needs a user id of 1 to 255 characters');
     }
+    const expected = options.expectedVersion;
+    if (typeof expected === 'number' && (!Number.isSafeInteger(expected) || expected < 0)) {
+      throw new Error(`invalid expected version ${String(expected)}`);
+    }
     for (const event of events) this.catalog.validate(event.event_type, event.data);
-    if (options.manager) return this.appendWith(options.manager, streamId, events, options);
-    return this.dataSource.transaction((manager) =>
-      this.appendWith(manager, streamId, events, options),
-    );
-  }
 
-  private async appendWith(
-    manager: EntityManager,
-    streamId: string,
-    events: NewEvent[],
-    options: AppendOptions,
-  ): Promise<AppendResult> {
-    const next = await this.advanceStream(manager, streamId, events.length, options);
-    const first = next - events.length + 1;
-    const correlationId = options.correlationId ?? randomUUID();
-    const metadata = JSON.stringify({
-      correlation_id: correlationId,
-      causation_id: options.causationId ?? null,
-      traceparent: options.traceparent ?? currentTraceparent(),
-    });
     const now = new Date().toISOString();
+    const params: unknown[] = [
+      streamId,
+      options.streamType,
+      events.length,
+      options.userId,
+      JSON.stringify({
+        correlation_id: options.correlationId ?? randomUUID(),
+        causation_id: options.causationId ?? null,
+        traceparent: options.traceparent ?? currentTraceparent(),
+      }),
+      events.map((e) => e.event_id ?? randomUUID()),
+      events.map((e) => e.event_type),
+      events.map((e) => this.catalog.get(e.event_type).version),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => e.occurred_at ?? now),
+    ];
+    let advance: string;
+    if (expected === 'any') {
+      advance = `INSERT INTO ${this.streams} AS s (stream_id, stream_type, stream_position) VALUES ($1, $2, $3)
+        ON CONFLICT (stream_id) DO UPDATE
+          SET stream_position = s.stream_position + EXCLUDED.stream_position, updated_at = now()
+        RETURNING stream_position`;
+    } else if (expected === 'no_stream' || expected === 0) {
+      advance = `INSERT INTO ${this.streams} (stream_id, stream_type, stream_position) VALUES ($1, $2, $3)
+        ON CONFLICT (stream_id) DO NOTHING RETURNING stream_position`;
+    } else {
+      params.push(expected);
+      advance = `UPDATE ${this.streams} SET stream_position = stream_position + $3, updated_at = now()
+        WHERE stream_id = $1 AND stream_position = $11 AND $2::text IS NOT NULL RETURNING stream_position`;
+    }
+    const sql = `WITH stream AS (${advance})
+      INSERT INTO ${this.events}
+        (stream_id, stream_position, event_id, event_type, schema_version, user_id, data, metadata, occurred_at)
+      SELECT $1, stream.stream_position - $3 + e.ord, e.event_id, e.event_type, e.schema_version, $4, e.data,
+             $5::jsonb, e.occurred_at
+        FROM stream,
+             unnest($6::uuid[], $7::text[], $8::int[], $9::jsonb[], $10::timestamptz[])
+               WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_at, ord)
+      RETURNING global_position, stream_id, stream_position, transaction_id::text AS transaction_id,
+                event_id, event_type, schema_version, user_id, data, metadata, occurred_at`;
+
     let rows: EventRow[];
     try {
-      rows = (await manager.query(
-        `INSERT INTO ${this.events}
-           (stream_id, stream_position, event_id, event_type, schema_version, user_id, data, metadata, occurred_at)
-         SELECT $1, $2 + e.ord - 1, e.event_id, e.event_type, e.schema_version, $3, e.data, $4::jsonb, e.occurred_at
-           FROM unnest($5::uuid[], $6::text[], $7::int[], $8::jsonb[], $9::timestamptz[])
-                WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_at, ord)
-         RETURNING global_position, stream_id, stream_position, transaction_id::text AS transaction_id,
-                   event_id, event_type, schema_version, user_id, data, metadata, occurred_at`,
-        [
-          streamId,
-          first,
-          options.userId,
-          metadata,
-          events.map((e) => e.event_id ?? randomUUID()),
-          events.map((e) => e.event_type),
-          events.map((e) => this.catalog.get(e.event_type).version),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => e.occurred_at ?? now),
-        ],
-      )) as EventRow[];
+      rows = options.manager
+        ? ((await options.manager.query(sql, params)) as EventRow[])
+        : (await this.pool().query<EventRow>(sql, params)).rows;
     } catch (error) {
-      if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-        throw new ConcurrencyError(streamId, describeExpected(options.expectedVersion), null);
-      }
-      throw error;
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+      rows = [];
     }
-    const envelopes = rows.map(toEnvelope).sort((a, b) => a.stream_position - b.stream_position);
-    return { nextExpectedVersion: next, events: envelopes };
-  }
-
-  /** Moves the stream's position by `count` under the expected version; returns the new position. */
-  private async advanceStream(
-    manager: EntityManager,
-    streamId: string,
-    count: number,
-    options: AppendOptions,
-  ): Promise<number> {
-    const expected = options.expectedVersion;
-    let rows: { stream_position: string }[];
-    if (expected === 'any') {
-      rows = (await manager.query(
-        `INSERT INTO ${this.streams} AS s (stream_id, stream_type, stream_position) VALUES ($1, $2, $3)
-         ON CONFLICT (stream_id) DO UPDATE
-           SET stream_position = s.stream_position + EXCLUDED.stream_position, updated_at = now()
-         RETURNING stream_position`,
-        [streamId, options.streamType, count],
-      )) as { stream_position: string }[];
-    } else if (expected === 'no_stream' || expected === 0) {
-      rows = (await manager.query(
-        `INSERT INTO ${this.streams} (stream_id, stream_type, stream_position) VALUES ($1, $2, $3)
-         ON CONFLICT (stream_id) DO NOTHING RETURNING stream_position`,
-        [streamId, options.streamType, count],
-      )) as { stream_position: string }[];
-    } else {
-      if (!Number.isSafeInteger(expected) || expected < 0) {
-        throw new Error(`invalid expected version ${String(expected)}`);
-      }
-      const result = (await manager.query(
-        `UPDATE ${this.streams} SET stream_position = stream_position + $3, updated_at = now()
-         WHERE stream_id = $1 AND stream_position = $2 RETURNING stream_position`,
-        [streamId, expected, count],
-      )) as [{ stream_position: string }[], number];
-      rows = result[0];
-    }
-    const row = rows[0];
-    if (!row) {
+    if (rows.length === 0) {
       throw new ConcurrencyError(
         streamId,
-        describeExpected(expected),
-        await this.streamVersion(streamId, manager),
+        typeof expected === 'number' ? `version ${expected}` : expected,
+        await this.streamVersion(streamId, options.manager),
       );
     }
-    return Number(row.stream_position);
+    const envelopes = rows.map(toEnvelope).sort((a, b) => a.stream_position - b.stream_position);
+    return { nextExpectedVersion: envelopes.at(-1)?.stream_position ?? 0, events: envelopes };
+  }
+
+  /** node-postgres's pool under the DataSource: one statement needs no TypeORM transaction. */
+  private pool(): Pool {
+    return (this.dataSource.driver as unknown as { master: Pool }).master;
   }
 
   /** The stream's current position, or null when it does not exist. */
@@ -245,10 +226,6 @@ export class PostgresEventStore {
         : after,
     };
   }
-}
-
-function describeExpected(expected: ExpectedVersion): string {
-  return typeof expected === 'number' ? `version ${expected}` : expected;
 }
 
 function toEnvelope(row: EventRow): EventEnvelope {
