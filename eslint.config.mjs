@@ -29,10 +29,12 @@ const depConstraints = [
     onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:messaging', 'type:testing'],
   },
   {
+    // The event store sits above messaging: its relay publishes through the bus.
     sourceTag: 'type:event-store',
     onlyDependOnLibsWithTags: [
       'type:contracts',
       'type:platform',
+      'type:messaging',
       'type:event-store',
       'type:testing',
     ],

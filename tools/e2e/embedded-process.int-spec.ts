@@ -49,6 +49,11 @@ describe('the embedded process (npm start)', () => {
         'database:path',
         'database:task_generation',
         'database:tutor_gateway',
+        'outbox:analytics',
+        'outbox:evaluation',
+        'outbox:path',
+        'outbox:task_generation',
+        'outbox:tutor_gateway',
       ]);
 
       // Something to find again after a restart.

@@ -40,6 +40,7 @@ describe('service processes', () => {
         expect(body.status).toBe('ok');
         const schema = service.replace(/-/g, '_');
         expect(body.details[`database:${schema}`]?.status).toBe('up');
+        expect(body.details[`outbox:${schema}`]).toMatchObject({ status: 'up', events_behind: 0 });
         expect(body.details.cache).toMatchObject({ status: 'up', kind: 'redis' });
         expect(body.details.bus).toMatchObject({ status: 'up', transport: 'kafka' });
       } finally {

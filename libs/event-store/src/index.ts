@@ -7,3 +7,4 @@ export * from './inbox';
 export * from './log-position';
 export * from './outbox-relay';
 export * from './postgres-event-store';
+export * from './event-store.module';

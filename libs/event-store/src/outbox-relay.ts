@@ -35,7 +35,8 @@ export interface RelayStats {
  */
 export class OutboxRelay {
   private readonly checkpoints: CheckpointStore;
-  private readonly name: string;
+  /** The checkpoint this relay records its position in. */
+  readonly checkpointName: string;
   private readonly logger: Pick<Logger, 'log' | 'warn' | 'error'>;
   private running = false;
   private loop: Promise<void> | undefined;
@@ -44,7 +45,7 @@ export class OutboxRelay {
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.checkpoints = new CheckpointStore(options.dataSource, options.store.tables.schema);
-    this.name = options.name ?? `relay:${options.store.tables.eventsTable}`;
+    this.checkpointName = options.name ?? `relay:${options.store.tables.eventsTable}`;
     this.logger = options.logger ?? new Logger(`OutboxRelay:${options.store.tables.schema}`);
   }
 
@@ -56,7 +57,7 @@ export class OutboxRelay {
     if (this.running)
       throw new Error('drain() is for a stopped relay; the running loop publishes already');
     let total = 0;
-    let position = await this.checkpoints.load(this.name);
+    let position = await this.checkpoints.load(this.checkpointName);
     for (;;) {
       const next = await this.publishBatch(position);
       if (!next) return total;
@@ -90,7 +91,7 @@ export class OutboxRelay {
     const lock = await this.acquireLeadership();
     if (!lock) return;
     try {
-      let position = await this.checkpoints.load(this.name);
+      let position = await this.checkpoints.load(this.checkpointName);
       let idle = this.options.idleMs ?? 20;
       let failures = 0;
       while (this.running) {
@@ -106,7 +107,7 @@ export class OutboxRelay {
             `publishing failed (${failures} in a row), retrying in ${delay} ms: ${String(error)}`,
           );
           if (error instanceof CheckpointConflictError)
-            position = await this.checkpoints.load(this.name);
+            position = await this.checkpoints.load(this.checkpointName);
           await this.sleep(delay);
           continue;
         }
@@ -132,7 +133,7 @@ export class OutboxRelay {
     );
     if (events.length === 0) return null;
     await this.options.publish(events);
-    await this.checkpoints.store(this.name, position, next);
+    await this.checkpoints.store(this.checkpointName, position, next);
     this.stats.published += events.length;
     this.stats.batches += 1;
     return { position: next, count: events.length };
@@ -141,7 +142,7 @@ export class OutboxRelay {
   private async acquireLeadership(): Promise<QueryRunner | null> {
     const runner = this.options.dataSource.createQueryRunner();
     await runner.connect();
-    const key = `studypath.${this.options.store.tables.schema}.${this.name}`;
+    const key = `studypath.${this.options.store.tables.schema}.${this.checkpointName}`;
     let reported = false;
     while (this.running) {
       const [row] = (await runner.query('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [
@@ -151,7 +152,7 @@ export class OutboxRelay {
       }[];
       if (row?.locked) return runner;
       if (!reported) {
-        this.logger.log(`another replica is relaying ${this.name}; standing by`);
+        this.logger.log(`another replica is relaying ${this.checkpointName}; standing by`);
         reported = true;
       }
       await this.sleep(1000);
@@ -161,7 +162,7 @@ export class OutboxRelay {
   }
 
   private async releaseLeadership(runner: QueryRunner): Promise<void> {
-    const key = `studypath.${this.options.store.tables.schema}.${this.name}`;
+    const key = `studypath.${this.options.store.tables.schema}.${this.checkpointName}`;
     try {
       await runner.query('SELECT pg_advisory_unlock(hashtext($1))', [key]);
     } finally {

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { MessagingModule } from '@studypath/messaging';
-import { DatabaseModule } from '@studypath/platform';
-import { AnalyticsDatabase } from './analytics.database';
+import { EventStoreModule } from '@studypath/event-store';
+import { AnalyticsDatabase, AnalyticsEventStore } from './analytics.database';
 
 @Module({
-  imports: [DatabaseModule.forService(AnalyticsDatabase), MessagingModule],
+  imports: [
+    EventStoreModule.forService({ database: AnalyticsDatabase, eventStore: AnalyticsEventStore }),
+  ],
 })
 export class AnalyticsServiceModule {}

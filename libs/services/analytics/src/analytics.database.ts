@@ -1,7 +1,11 @@
+import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+
+/** The analytics service's event store: its append-only log, relayed to its topic. */
+export const AnalyticsEventStore: EventStoreTables = { schema: 'analytics', eventsTable: 'events' };
 
 /** The schema the analytics service owns, and the migrations that build it, oldest first. */
 export const AnalyticsDatabase: ServiceDatabaseOptions = {
-  schema: 'analytics',
-  migrations: [],
+  schema: AnalyticsEventStore.schema,
+  migrations: [eventStoreMigration(AnalyticsEventStore)],
 };

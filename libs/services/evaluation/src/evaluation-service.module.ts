@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
-import { MessagingModule } from '@studypath/messaging';
-import { DatabaseModule } from '@studypath/platform';
-import { EvaluationDatabase } from './evaluation.database';
+import { EventStoreModule } from '@studypath/event-store';
+import { EvaluationDatabase, EvaluationEventStore } from './evaluation.database';
 
 @Module({
-  imports: [DatabaseModule.forService(EvaluationDatabase), MessagingModule],
+  imports: [
+    EventStoreModule.forService({ database: EvaluationDatabase, eventStore: EvaluationEventStore }),
+  ],
 })
 export class EvaluationServiceModule {}

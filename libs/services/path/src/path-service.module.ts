@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { MessagingModule } from '@studypath/messaging';
-import { DatabaseModule } from '@studypath/platform';
-import { PathDatabase } from './path.database';
+import { EventStoreModule } from '@studypath/event-store';
+import { PathDatabase, PathEventStore } from './path.database';
 
 @Module({
-  imports: [DatabaseModule.forService(PathDatabase), MessagingModule],
+  imports: [EventStoreModule.forService({ database: PathDatabase, eventStore: PathEventStore })],
 })
 export class PathServiceModule {}

@@ -1,7 +1,11 @@
+import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+
+/** The path service's event store: its append-only log, relayed to its topic. */
+export const PathEventStore: EventStoreTables = { schema: 'path', eventsTable: 'task_events' };
 
 /** The schema the path service owns, and the migrations that build it, oldest first. */
 export const PathDatabase: ServiceDatabaseOptions = {
-  schema: 'path',
-  migrations: [],
+  schema: PathEventStore.schema,
+  migrations: [eventStoreMigration(PathEventStore)],
 };

@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
-import { MessagingModule } from '@studypath/messaging';
-import { DatabaseModule } from '@studypath/platform';
-import { TaskGenerationDatabase } from './task-generation.database';
+import { EventStoreModule } from '@studypath/event-store';
+import { TaskGenerationDatabase, TaskGenerationEventStore } from './task-generation.database';
 
 @Module({
-  imports: [DatabaseModule.forService(TaskGenerationDatabase), MessagingModule],
+  imports: [
+    EventStoreModule.forService({
+      database: TaskGenerationDatabase,
+      eventStore: TaskGenerationEventStore,
+    }),
+  ],
 })
 export class TaskGenerationServiceModule {}

@@ -1,7 +1,14 @@
+import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+
+/** The task-generation service's event store: its append-only log, relayed to its topic. */
+export const TaskGenerationEventStore: EventStoreTables = {
+  schema: 'task_generation',
+  eventsTable: 'events',
+};
 
 /** The schema the task-generation service owns, and the migrations that build it, oldest first. */
 export const TaskGenerationDatabase: ServiceDatabaseOptions = {
-  schema: 'task_generation',
-  migrations: [],
+  schema: TaskGenerationEventStore.schema,
+  migrations: [eventStoreMigration(TaskGenerationEventStore)],
 };

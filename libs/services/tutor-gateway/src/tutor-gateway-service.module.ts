@@ -1,9 +1,13 @@
 import { Module } from '@nestjs/common';
-import { MessagingModule } from '@studypath/messaging';
-import { DatabaseModule } from '@studypath/platform';
-import { TutorGatewayDatabase } from './tutor-gateway.database';
+import { EventStoreModule } from '@studypath/event-store';
+import { TutorGatewayDatabase, TutorGatewayEventStore } from './tutor-gateway.database';
 
 @Module({
-  imports: [DatabaseModule.forService(TutorGatewayDatabase), MessagingModule],
+  imports: [
+    EventStoreModule.forService({
+      database: TutorGatewayDatabase,
+      eventStore: TutorGatewayEventStore,
+    }),
+  ],
 })
 export class TutorGatewayServiceModule {}

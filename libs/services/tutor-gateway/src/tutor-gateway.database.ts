@@ -1,7 +1,14 @@
+import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+
+/** The tutor-gateway service's event store: its append-only log, relayed to its topic. */
+export const TutorGatewayEventStore: EventStoreTables = {
+  schema: 'tutor_gateway',
+  eventsTable: 'events',
+};
 
 /** The schema the tutor-gateway service owns, and the migrations that build it, oldest first. */
 export const TutorGatewayDatabase: ServiceDatabaseOptions = {
-  schema: 'tutor_gateway',
-  migrations: [],
+  schema: TutorGatewayEventStore.schema,
+  migrations: [eventStoreMigration(TutorGatewayEventStore)],
 };
