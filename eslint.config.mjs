@@ -40,6 +40,15 @@ const depConstraints = [
     ],
   },
   {
+    sourceTag: 'type:problem-bank',
+    onlyDependOnLibsWithTags: [
+      'type:contracts',
+      'type:platform',
+      'type:problem-bank',
+      'type:testing',
+    ],
+  },
+  {
     // The harness stays below messaging and the event store, whose tests use it.
     sourceTag: 'type:testing',
     onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'],
@@ -51,6 +60,7 @@ const depConstraints = [
       'type:platform',
       'type:messaging',
       'type:event-store',
+      'type:problem-bank',
       'type:service',
       'type:testing',
     ],
@@ -62,6 +72,7 @@ const depConstraints = [
       'type:platform',
       'type:messaging',
       'type:event-store',
+      'type:problem-bank',
       'type:service',
     ],
   },

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { Environment } from '@studypath/platform';
+import type { ServiceName } from '@studypath/contracts';
+import { Environment, loadConfig } from '@studypath/platform';
 import { getMetadataStorage } from 'class-validator';
 import { parse } from 'yaml';
 
@@ -51,9 +52,35 @@ describe('docker-compose.yml', () => {
       const unknown = Object.keys(environment).filter((key) => !configVariables.has(key));
 
       expect(unknown).toEqual([]);
-      for (const required of ['DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS']) {
+      for (const required of [
+        'DATABASE_URL',
+        'REDIS_URL',
+        'KAFKA_BROKERS',
+        'AUTH_JWKS_URL',
+        'AUTH_ISSUER',
+      ]) {
         expect(environment[required]).toBeTruthy();
       }
+    },
+  );
+
+  it.each(services.map(([name]) => name))(
+    '%s verifies tokens with the identity provider (never a shared secret) and its configuration loads',
+    (name) => {
+      const service = compose.services[name];
+      const env = Object.fromEntries(
+        Object.entries(service?.environment ?? {}).map(([key, value]) => [key, String(value)]),
+      );
+
+      expect(env.NODE_ENV).toBe('production');
+      expect(env.AUTH_HS256_SECRET).toBeUndefined();
+      expect(env.AUTH_JWKS_URL).toMatch(/^https:\/\//);
+      const config = loadConfig({
+        role: 'service',
+        service: service?.build?.args?.SERVICE as ServiceName,
+        env,
+      });
+      expect(config.auth).toMatchObject({ kind: 'jwks', issuer: env.AUTH_ISSUER });
     },
   );
 });

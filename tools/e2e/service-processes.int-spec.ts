@@ -8,6 +8,12 @@ function baseEnv(): NodeJS.ProcessEnv {
   return { PATH, HOME, NODE_ENV: 'test', PORT: '0' };
 }
 
+/** Token verification with a shared secret: a service process must be given some (NODE_ENV=test). */
+const auth = {
+  AUTH_HS256_SECRET: 'service-processes-test-secret-0123456789',
+  AUTH_ISSUER: 'studypath-e2e',
+};
+
 describe('service processes', () => {
   let db: TestDatabase;
 
@@ -24,6 +30,7 @@ describe('service processes', () => {
     async (service) => {
       const child = runTypeScript(entry(service), {
         ...baseEnv(),
+        ...auth,
         DATABASE_URL: db.url,
         REDIS_URL: process.env.REDIS_URL,
         KAFKA_BROKERS: process.env.KAFKA_BROKERS,
@@ -55,11 +62,14 @@ describe('service processes', () => {
     ['DATABASE_URL', 'foo'],
     ['REDIS_URL', 'http://cache'],
     ['PORT', 'eighty'],
+    ['AUTH_HS256_SECRET', 'too-short'],
+    ['AUTH_CLOCK_SKEW_SECONDS', '301'],
   ])(
     'exits non-zero when %s=%j, naming the variable',
     async (name, value) => {
       const child = runTypeScript(entry('path'), {
         ...baseEnv(),
+        ...auth,
         DATABASE_URL: db.url,
         REDIS_URL: process.env.REDIS_URL,
         KAFKA_BROKERS: process.env.KAFKA_BROKERS,
@@ -76,6 +86,7 @@ describe('service processes', () => {
   it('refuses to run a service on the in-process bus', async () => {
     const child = runTypeScript(entry('evaluation'), {
       ...baseEnv(),
+      ...auth,
       DATABASE_URL: db.url,
       REDIS_URL: process.env.REDIS_URL,
     });
@@ -83,5 +94,19 @@ describe('service processes', () => {
 
     expect(exit.code).toBe(1);
     expect(child.output()).toMatch(/KAFKA_BROKERS is required .*in-process bus/);
+  }, 60_000);
+
+  it('refuses to run a service without a way to verify tokens, naming AUTH_JWKS_URL and AUTH_ISSUER', async () => {
+    const child = runTypeScript(entry('path'), {
+      ...baseEnv(),
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL,
+      KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+    });
+    const exit = await child.exited;
+
+    expect(exit.code).toBe(1);
+    expect(child.output()).toMatch(/Invalid configuration:\n\s+- AUTH_JWKS_URL is required/);
+    expect(child.output()).toMatch(/- AUTH_ISSUER is required/);
   }, 60_000);
 });

@@ -2,3 +2,4 @@ export * from './events';
 export * from './services';
 export * from './topics';
 export * from './asyncapi';
+export * from './tracks/tracks';

@@ -1,14 +1,19 @@
+import { ApplicationError } from '@studypath/platform';
+
 /** The stream was not at the version the caller expected: someone else appended first (HTTP 409). */
-export class ConcurrencyError extends Error {
+export class ConcurrencyError extends ApplicationError {
+  readonly status = 409;
+
   constructor(
     readonly streamId: string,
     readonly expected: string,
     readonly actual: number | null,
   ) {
-    super(
-      `stream ${streamId} was expected at ${expected} but is ${actual === null ? 'absent' : `at ${actual}`}`,
-    );
-    this.name = 'ConcurrencyError';
+    super('the resource was changed by another request at the same time; read it again and retry', {
+      stream_id: streamId,
+      expected,
+      actual,
+    });
   }
 }
 

@@ -8,3 +8,4 @@ export * from './log-position';
 export * from './outbox-relay';
 export * from './postgres-event-store';
 export * from './event-store.module';
+export * from './handle-command';

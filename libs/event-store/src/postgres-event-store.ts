@@ -191,14 +191,39 @@ export class PostgresEventStore {
     return rows.map((row) => this.catalog.decode(toEnvelope(row)));
   }
 
+  /**
+   * Committed events whose `data` has `field` = `value`, by global position, after `after`: an
+   * audit trail across streams (e.g. every event of one study path). Give the field an expression
+   * index on ((data ->> field), global_position) in the service's migrations.
+   */
+  async readByDataField(
+    field: string,
+    value: string,
+    options: { after?: number; limit?: number } = {},
+  ): Promise<EventEnvelope[]> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(field)) throw new Error(`invalid data field ${field}`);
+    const rows = (await this.dataSource.query(
+      `SELECT global_position, stream_id, stream_position, transaction_id::text AS transaction_id, event_id,
+              event_type, schema_version, user_id, data, metadata, occurred_at
+         FROM ${this.events} WHERE (data ->> '${field}') = $1 AND global_position > $2
+        ORDER BY global_position LIMIT $3`,
+      [value, options.after ?? 0, options.limit ?? 100],
+    )) as EventRow[];
+    return rows.map((row) => this.catalog.decode(toEnvelope(row)));
+  }
+
   /** Folds a stream with a decider's `evolve`: the aggregate's state and the version to expect. */
-  async aggregateStream<State, Event extends EventEnvelope>(
+  async aggregateStream<State, Event>(
     streamId: string,
     decider: Pick<Decider<unknown, Event, State>, 'evolve' | 'initialState'>,
     options: { manager?: EntityManager } = {},
   ): Promise<{ state: State; version: number }> {
     const events = await this.readStream(streamId, options);
-    const state = events.reduce((s, e) => decider.evolve(s, e as Event), decider.initialState());
+    // Envelopes carry event_type and data, which is all a decider's events are.
+    const state = events.reduce(
+      (s, e) => decider.evolve(s, e as unknown as Event),
+      decider.initialState(),
+    );
     return { state, version: events.at(-1)?.stream_position ?? 0 };
   }
 

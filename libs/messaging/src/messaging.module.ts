@@ -77,7 +77,10 @@ class MessagingLifecycle
       inject: [KAFKA_CONNECTION],
       useFactory: (kafka: KafkaConnection | null): MessageBus =>
         kafka
-          ? new KafkaBus(kafka.kafka, { defaultPartitions: TOPIC_PARTITIONS })
+          ? new KafkaBus(kafka.kafka, {
+              defaultPartitions: TOPIC_PARTITIONS,
+              namespace: kafka.config.namespace,
+            })
           : new InProcessBus(TOPIC_PARTITIONS),
     },
     BusReadiness,

@@ -10,5 +10,18 @@ export * from './database/service-data-source';
 export * from './health/health-contributor';
 export * from './lifecycle/run-process';
 export * from './platform.module';
+export * from './auth/auth-failures';
+export * from './auth/auth.module';
+export * from './auth/current-user.decorator';
 export * from './auth/dev-keys';
+export * from './auth/jwt-auth.guard';
+export * from './auth/public.decorator';
+export {
+  DEFAULT_JWKS_CLIENT_SETTINGS,
+  JWKS_CLIENT_SETTINGS,
+  type JwksClientSettings,
+} from './auth/signing-keys';
 export * from './tracing/trace-context';
+export * from './http/application-error';
+export * from './http/error-response';
+export * from './http/error.filter';

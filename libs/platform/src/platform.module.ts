@@ -9,6 +9,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { Cache } from './cache/cache';
 import { MemoryCache } from './cache/memory.cache';
 import { RedisCache } from './cache/redis.cache';
+import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health-contributor';
@@ -31,8 +32,9 @@ class CacheLifecycle implements OnModuleInit, OnApplicationShutdown {
 }
 
 /**
- * What every process has: its typed configuration, the cache, and GET /health over whatever
- * dependencies its modules register.
+ * What every process has: its typed configuration, the cache, GET /health over whatever
+ * dependencies its modules register, and bearer-token authentication of every route that is not
+ * @Public() (AuthModule).
  */
 @Global()
 @Module({})
@@ -40,7 +42,10 @@ export class PlatformModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: PlatformModule,
-      imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 })],
+      imports: [
+        TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 }),
+        AuthModule.forRoot(config),
+      ],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -20,6 +20,11 @@ import {
 import { deadLetter, handleWithRetries, retryPolicy } from '../bus/retrying-handler';
 
 export interface KafkaBusOptions {
+  /**
+   * Prefixed to every topic and consumer group this bus touches (e.g. `staging.`): several
+   * environments, or parallel test runs, share one cluster without seeing each other.
+   */
+  namespace?: string;
   /** Partitions of dead-letter topics (and of topics created without a count). */
   defaultPartitions?: number;
   /** Kafka's own limit for a consumer's silence before the group drops it. */
@@ -68,7 +73,8 @@ export class KafkaBus extends MessageBus {
     super();
   }
 
-  async ensureTopics(topics: TopicSpec[]): Promise<void> {
+  async ensureTopics(logical: TopicSpec[]): Promise<void> {
+    const topics = logical.map((t) => ({ ...t, name: this.physical(t.name) }));
     const missing = topics.filter((t) => !this.knownTopics.has(t.name));
     if (missing.length === 0) return;
     const admin = this.kafka.admin();
@@ -100,7 +106,7 @@ export class KafkaBus extends MessageBus {
     await producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, list]) => ({
-        topic,
+        topic: this.physical(topic),
         messages: list.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
       })),
     });
@@ -115,7 +121,7 @@ export class KafkaBus extends MessageBus {
     );
 
     const consumer: Consumer = this.kafka.consumer({
-      groupId: options.group,
+      groupId: this.physical(options.group),
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
@@ -123,7 +129,10 @@ export class KafkaBus extends MessageBus {
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    await consumer.subscribe({
+      topics: options.topics.map((t) => this.physical(t)),
+      fromBeginning: true,
+    });
 
     const eachBatch = async ({
       batch,
@@ -136,7 +145,7 @@ export class KafkaBus extends MessageBus {
       try {
         for (const message of batch.messages) {
           if (!isRunning() || isStale()) break;
-          const delivered = incoming(batch.topic, batch.partition, message);
+          const delivered = incoming(this.logical(batch.topic), batch.partition, message);
           const outcome = await handleWithRetries(delivered, options.handler, policy, {
             whileWaiting: heartbeat,
             shouldContinue: isRunning,
@@ -188,6 +197,15 @@ export class KafkaBus extends MessageBus {
     this.producer = undefined;
     this.producerReady = undefined;
     await producer?.disconnect();
+  }
+
+  private physical(name: string): string {
+    return `${this.options.namespace ?? ''}${name}`;
+  }
+
+  private logical(name: string): string {
+    const namespace = this.options.namespace ?? '';
+    return name.startsWith(namespace) ? name.slice(namespace.length) : name;
   }
 
   private connectedProducer(): Promise<Producer> {

@@ -7,10 +7,16 @@ import { HANDLE_EVENTS, type HandleEventsOptions } from './handle-events.decorat
 
 type Handler = (event: EventEnvelope) => Promise<void>;
 
+interface Route {
+  topic: string;
+  types?: Set<string>;
+  handle: Handler;
+}
+
 /**
- * Finds every @HandleEvents method of the application's providers and subscribes it, one
- * subscription per group and topic (methods of one group on one topic share it, in declaration
- * order). Stops them all, draining, when the application shuts down.
+ * Finds every @HandleEvents method of the application's providers and subscribes them, one
+ * subscription per consumer group (its methods run in declaration order). Stops them all,
+ * draining, when the application shuts down.
  */
 @Injectable()
 export class EventHandlersExplorer implements OnModuleDestroy {
@@ -25,10 +31,9 @@ export class EventHandlersExplorer implements OnModuleDestroy {
   ) {}
 
   async subscribeAll(): Promise<void> {
-    const routes = new Map<
-      string,
-      { options: HandleEventsOptions; handlers: { types?: Set<string>; handle: Handler }[] }
-    >();
+    // One subscription per consumer group, over all the topics its methods handle: Kafka wants
+    // every member of a group subscribed to the same topics.
+    const groups = new Map<string, { options: HandleEventsOptions[]; handlers: Route[] }>();
     for (const wrapper of this.discovery.getProviders()) {
       const instance = wrapper.instance as Record<string, unknown> | undefined;
       if (!instance || typeof instance !== 'object') continue;
@@ -38,37 +43,42 @@ export class EventHandlersExplorer implements OnModuleDestroy {
         if (typeof method !== 'function') continue;
         const options = this.reflector.get<HandleEventsOptions | undefined>(HANDLE_EVENTS, method);
         if (!options) continue;
-        const key = `${options.group}\u0000${options.topic}`;
-        const route = routes.get(key) ?? { options, handlers: [] };
-        route.handlers.push({
+        const group = groups.get(options.group) ?? { options: [], handlers: [] };
+        group.options.push(options);
+        group.handlers.push({
+          topic: options.topic,
           types: options.eventTypes ? new Set(options.eventTypes) : undefined,
           handle: (event) => (method as Handler).call(instance, event),
         });
-        routes.set(key, route);
+        groups.set(options.group, group);
       }
     }
-    for (const { options, handlers } of routes.values()) {
+    for (const [group, { options, handlers }] of groups) {
+      const topics = [...new Set(handlers.map((h) => h.topic))];
       const wanted = handlers.some((h) => !h.types)
         ? undefined
         : [...new Set(handlers.flatMap((h) => [...(h.types ?? [])]))];
       const subscription = await this.bus.subscribe({
-        group: options.group,
-        topics: [options.topic],
-        retry: options.retry,
-        partitionConcurrency: options.partitionConcurrency,
-        handler: eventHandler(
-          async (event) => {
-            for (const handler of handlers) {
-              if (!handler.types || handler.types.has(event.event_type))
-                await handler.handle(event);
-            }
-          },
-          { eventTypes: wanted },
-        ),
+        group,
+        topics,
+        retry: options.find((o) => o.retry)?.retry,
+        partitionConcurrency: Math.max(...options.map((o) => o.partitionConcurrency ?? 1)),
+        handler: async (message) => {
+          const mine = handlers.filter((h) => h.topic === message.topic);
+          await eventHandler(
+            async (event) => {
+              for (const handler of mine) {
+                if (!handler.types || handler.types.has(event.event_type))
+                  await handler.handle(event);
+              }
+            },
+            { eventTypes: wanted },
+          )(message);
+        },
       });
       this.subscriptions.push(subscription);
       this.logger.log(
-        `${options.group} handles ${options.topic}${wanted ? ` (${wanted.join(', ')})` : ''}`,
+        `${group} handles ${topics.join(', ')}${wanted ? ` (${wanted.join(', ')})` : ''}`,
       );
     }
   }

@@ -1,5 +1,6 @@
 import type { LogLevel } from '@nestjs/common';
 import type { ServiceName } from '@studypath/contracts';
+import type { DEV_TOKEN_ISSUER } from '../auth/dev-keys';
 import type { ProcessRole } from './environment';
 
 export type DatabaseConfig =
@@ -9,7 +10,31 @@ export type DatabaseConfig =
 export interface KafkaConfig {
   brokers: string[];
   clientId: string;
+  /** Prefixed to every topic and consumer group: environments (or test runs) sharing a cluster. */
+  namespace?: string;
 }
+
+/**
+ * How bearer tokens are verified. `jwks`: RS256 with the identity provider's published keys;
+ * `hs256`: a shared secret (development and tests only); `embedded-dev`: RS256 with the embedded
+ * process's local development key pair (`npm run token`).
+ */
+export type AuthConfig =
+  | {
+      kind: 'jwks';
+      jwksUrl: string;
+      issuer: string;
+      audience?: string;
+      clockSkewSeconds: number;
+    }
+  | {
+      kind: 'hs256';
+      secret: string;
+      issuer: string;
+      audience?: string;
+      clockSkewSeconds: number;
+    }
+  | { kind: 'embedded-dev'; issuer: typeof DEV_TOKEN_ISSUER; clockSkewSeconds: number };
 
 /** The validated, typed configuration of one process. Built once at start by `loadConfig`. */
 export interface AppConfig {
@@ -28,6 +53,8 @@ export interface AppConfig {
   /** Where the embedded process keeps its data (PostgreSQL cluster, dev keys). */
   dataDir: string;
   logLevels: LogLevel[];
+  /** How the bearer tokens of every /v1 request are verified. */
+  auth: AuthConfig;
   shutdownTimeoutMs: number;
 }
 

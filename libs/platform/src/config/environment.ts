@@ -1,13 +1,16 @@
 import { Transform } from 'class-transformer';
 import {
+  IsDefined,
   IsIn,
   IsInt,
   IsNotEmpty,
   IsOptional,
   IsString,
+  isURL,
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateIf,
 } from 'class-validator';
 
@@ -19,6 +22,29 @@ const toInt = ({ value }: { value: unknown }): unknown =>
 
 const trimmed = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
+
+/**
+ * A rule over one variable that may look at the others; `name` keys it among the variable's rules.
+ * The check sees the transformed value (undefined when the variable is not set).
+ */
+function Satisfies(
+  name: string,
+  check: (value: unknown, env: Environment) => boolean,
+  message: string,
+): PropertyDecorator {
+  return ValidateBy(
+    { name, validator: { validate: (value, args) => check(value, args?.object as Environment) } },
+    { message },
+  );
+}
+
+const isHttpUrl = (value: unknown): boolean =>
+  typeof value === 'string' &&
+  isURL(value, { protocols: ['https', 'http'], require_protocol: true, require_tld: false });
+
+/** Whether the environment names a way to check token signatures: a key set or a shared secret. */
+const hasTokenKeys = (env: Environment): boolean =>
+  env.AUTH_JWKS_URL !== undefined || env.AUTH_HS256_SECRET !== undefined;
 
 // host:port, host being a DNS name, an IPv4 address or a bracketed IPv6 address.
 const BROKER = String.raw`(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):\d{1,5}`;
@@ -95,6 +121,13 @@ export class Environment {
   KAFKA_CLIENT_ID?: string;
 
   @IsOptional()
+  @Matches(/^[A-Za-z0-9._-]{1,60}$/, {
+    message:
+      'KAFKA_NAMESPACE may hold letters, digits, ".", "_" and "-" (at most 60), e.g. "staging."',
+  })
+  KAFKA_NAMESPACE?: string;
+
+  @IsOptional()
   @IsString()
   @IsNotEmpty()
   STUDYPATH_DATA_DIR?: string;
@@ -118,4 +151,85 @@ export class Environment {
   @Min(100, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
   @Max(60000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
   SHUTDOWN_TIMEOUT_MS?: number;
+
+  // Authentication. A service process verifies tokens with the identity provider's key set
+  // (AUTH_JWKS_URL) or, outside production, a shared secret (AUTH_HS256_SECRET); the embedded
+  // process without either trusts its local development key (`npm run token`).
+
+  @ValidateIf(
+    (env: Environment) =>
+      env.AUTH_JWKS_URL !== undefined ||
+      (env.role === 'service' && env.AUTH_HS256_SECRET === undefined),
+  )
+  @Transform(trimmed)
+  @IsDefined({
+    message:
+      "AUTH_JWKS_URL is required for a service process (with AUTH_ISSUER): the identity provider's key set, e.g. https://api.scimigo.com/.well-known/jwks.json; outside production AUTH_HS256_SECRET may stand in for it",
+  })
+  @Satisfies(
+    'httpUrl',
+    (value) => value === undefined || isHttpUrl(value),
+    'AUTH_JWKS_URL must be an https:// or http:// URL, e.g. https://api.scimigo.com/.well-known/jwks.json',
+  )
+  AUTH_JWKS_URL?: string;
+
+  @IsOptional()
+  @Satisfies(
+    'minLength',
+    (value) => typeof value === 'string' && value.length >= 32,
+    'AUTH_HS256_SECRET must be at least 32 characters',
+  )
+  @Satisfies(
+    'notWithJwks',
+    (_value, env) => env.AUTH_JWKS_URL === undefined,
+    'AUTH_HS256_SECRET cannot be combined with AUTH_JWKS_URL: set only one of them',
+  )
+  @Satisfies(
+    'notInProduction',
+    (_value, env) => env.NODE_ENV !== 'production',
+    'AUTH_HS256_SECRET is for development and tests only: with NODE_ENV=production use AUTH_JWKS_URL',
+  )
+  AUTH_HS256_SECRET?: string;
+
+  @ValidateIf(
+    (env: Environment) =>
+      env.AUTH_ISSUER !== undefined || env.role === 'service' || hasTokenKeys(env),
+  )
+  @Transform(trimmed)
+  @IsDefined({
+    message:
+      'AUTH_ISSUER is required with AUTH_JWKS_URL or AUTH_HS256_SECRET: the issuer (iss) every token must name, e.g. https://api.scimigo.com',
+  })
+  @Satisfies(
+    'notEmpty',
+    (value) => value === undefined || (typeof value === 'string' && value.length > 0),
+    'AUTH_ISSUER must not be blank',
+  )
+  @Satisfies(
+    'needsKeys',
+    (_value, env) => env.role === 'service' || hasTokenKeys(env),
+    'AUTH_ISSUER needs AUTH_JWKS_URL or AUTH_HS256_SECRET: without them the embedded process only accepts its own development tokens',
+  )
+  AUTH_ISSUER?: string;
+
+  @IsOptional()
+  @Transform(trimmed)
+  @Satisfies(
+    'notEmpty',
+    (value) => typeof value === 'string' && value.length > 0,
+    'AUTH_AUDIENCE must not be blank',
+  )
+  @Satisfies(
+    'needsKeys',
+    (_value, env) => env.role === 'service' || hasTokenKeys(env),
+    'AUTH_AUDIENCE needs AUTH_JWKS_URL or AUTH_HS256_SECRET: the embedded development tokens carry no audience',
+  )
+  AUTH_AUDIENCE?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'AUTH_CLOCK_SKEW_SECONDS must be an integer between 0 and 300' })
+  @Min(0, { message: 'AUTH_CLOCK_SKEW_SECONDS must be an integer between 0 and 300' })
+  @Max(300, { message: 'AUTH_CLOCK_SKEW_SECONDS must be an integer between 0 and 300' })
+  AUTH_CLOCK_SKEW_SECONDS?: number;
 }

@@ -1,3 +1,4 @@
+import { DEV_TOKEN_ISSUER } from '../auth/dev-keys';
 import { ConfigError, loadConfig } from './load-config';
 
 function problemsOf(run: () => unknown): string[] {
@@ -14,7 +15,16 @@ const distributed = {
   DATABASE_URL: 'postgres://app@db.internal:5432/studypath',
   REDIS_URL: 'redis://cache.internal:6379',
   KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
+  AUTH_JWKS_URL: 'https://api.scimigo.com/.well-known/jwks.json',
+  AUTH_ISSUER: 'https://api.scimigo.com',
 };
+
+const infrastructure = {
+  DATABASE_URL: distributed.DATABASE_URL,
+  REDIS_URL: distributed.REDIS_URL,
+  KAFKA_BROKERS: distributed.KAFKA_BROKERS,
+};
+const SECRET = 'a-development-secret-of-32-chars!';
 
 describe('loadConfig', () => {
   it('gives the embedded process working defaults with an empty environment', () => {
@@ -31,6 +41,11 @@ describe('loadConfig', () => {
     expect(config.kafka).toBeNull();
     expect(config.redis).toBeNull();
     expect(config.services).toHaveLength(5);
+    expect(config.auth).toEqual({
+      kind: 'embedded-dev',
+      issuer: DEV_TOKEN_ISSUER,
+      clockSkewSeconds: 30,
+    });
   });
 
   it('types a complete distributed service configuration', () => {
@@ -47,9 +62,16 @@ describe('loadConfig', () => {
     expect(config.kafka).toEqual({
       brokers: ['kafka-1:9092', 'kafka-2:9092'],
       clientId: 'studypath-evaluation',
+      namespace: '',
     });
     expect(config.redis).toEqual({ url: distributed.REDIS_URL });
     expect(config.logLevels).toEqual(['fatal', 'error', 'warn']);
+    expect(config.auth).toEqual({
+      kind: 'jwks',
+      jwksUrl: distributed.AUTH_JWKS_URL,
+      issuer: distributed.AUTH_ISSUER,
+      clockSkewSeconds: 30,
+    });
   });
 
   it('lists every missing variable of a service process in one error', () => {
@@ -58,6 +80,8 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/DATABASE_URL is required/);
     expect(problems.join('\n')).toMatch(/REDIS_URL is required/);
     expect(problems.join('\n')).toMatch(/KAFKA_BROKERS is required .*in-process bus/);
+    expect(problems.join('\n')).toMatch(/AUTH_JWKS_URL is required for a service process/);
+    expect(problems.join('\n')).toMatch(/AUTH_ISSUER is required/);
   });
 
   it.each([
@@ -70,6 +94,14 @@ describe('loadConfig', () => {
     ['PORT', '70000'],
     ['DATABASE_POOL_MAX', '0'],
     ['LOG_LEVEL', 'chatty'],
+    ['AUTH_JWKS_URL', 'api.scimigo.com/.well-known/jwks.json'],
+    ['AUTH_JWKS_URL', 'ftp://api.scimigo.com/jwks.json'],
+    ['AUTH_JWKS_URL', 'not a url'],
+    ['AUTH_ISSUER', '   '],
+    ['AUTH_AUDIENCE', '   '],
+    ['AUTH_CLOCK_SKEW_SECONDS', '-1'],
+    ['AUTH_CLOCK_SKEW_SECONDS', '301'],
+    ['AUTH_CLOCK_SKEW_SECONDS', 'thirty'],
   ])('rejects %s=%j, naming the variable', (name, value) => {
     const problems = problemsOf(() =>
       loadConfig({ role: 'service', service: 'path', env: { ...distributed, [name]: value } }),
@@ -104,5 +136,170 @@ describe('loadConfig', () => {
     expect(config.mode).toBe('distributed');
     expect(config.kafka?.brokers).toEqual(['127.0.0.1:19092']);
     expect(config.database.kind).toBe('embedded');
+  });
+});
+
+describe('loadConfig: authentication', () => {
+  it('verifies with the JWKS, the issuer, an audience and a clock skew when they are given', () => {
+    const config = loadConfig({
+      role: 'service',
+      service: 'path',
+      env: {
+        ...distributed,
+        AUTH_JWKS_URL: ' http://idp.internal:8080/jwks.json ',
+        AUTH_AUDIENCE: 'studypath-api',
+        AUTH_CLOCK_SKEW_SECONDS: '0',
+      },
+    });
+
+    expect(config.auth).toEqual({
+      kind: 'jwks',
+      jwksUrl: 'http://idp.internal:8080/jwks.json',
+      issuer: 'https://api.scimigo.com',
+      audience: 'studypath-api',
+      clockSkewSeconds: 0,
+    });
+  });
+
+  it('lets a service verify with a shared HS256 secret outside production', () => {
+    const config = loadConfig({
+      role: 'service',
+      service: 'path',
+      env: {
+        ...infrastructure,
+        NODE_ENV: 'test',
+        AUTH_HS256_SECRET: SECRET,
+        AUTH_ISSUER: 'studypath-tests',
+        AUTH_CLOCK_SKEW_SECONDS: '300',
+      },
+    });
+
+    expect(config.auth).toEqual({
+      kind: 'hs256',
+      secret: SECRET,
+      issuer: 'studypath-tests',
+      clockSkewSeconds: 300,
+    });
+  });
+
+  it('lets the embedded process use an identity provider or a secret instead of its development key', () => {
+    const jwks = loadConfig({
+      role: 'embedded',
+      env: { AUTH_JWKS_URL: distributed.AUTH_JWKS_URL, AUTH_ISSUER: distributed.AUTH_ISSUER },
+    });
+    const hs256 = loadConfig({
+      role: 'embedded',
+      env: { AUTH_HS256_SECRET: SECRET, AUTH_ISSUER: 'me', AUTH_AUDIENCE: 'studypath' },
+    });
+    const skewOnly = loadConfig({ role: 'embedded', env: { AUTH_CLOCK_SKEW_SECONDS: '5' } });
+
+    expect(jwks.auth.kind).toBe('jwks');
+    expect(hs256.auth).toEqual({
+      kind: 'hs256',
+      secret: SECRET,
+      issuer: 'me',
+      audience: 'studypath',
+      clockSkewSeconds: 30,
+    });
+    expect(skewOnly.auth).toEqual({
+      kind: 'embedded-dev',
+      issuer: DEV_TOKEN_ISSUER,
+      clockSkewSeconds: 5,
+    });
+  });
+
+  it.each([
+    ['nothing', {}, ['AUTH_JWKS_URL is required', 'AUTH_ISSUER is required']],
+    ['only AUTH_ISSUER', { AUTH_ISSUER: 'https://api.scimigo.com' }, ['AUTH_JWKS_URL is required']],
+    [
+      'AUTH_JWKS_URL without AUTH_ISSUER',
+      { AUTH_JWKS_URL: distributed.AUTH_JWKS_URL },
+      ['AUTH_ISSUER is required'],
+    ],
+    [
+      'AUTH_HS256_SECRET without AUTH_ISSUER',
+      { AUTH_HS256_SECRET: SECRET },
+      ['AUTH_ISSUER is required'],
+    ],
+    [
+      'only AUTH_AUDIENCE',
+      { AUTH_AUDIENCE: 'studypath' },
+      ['AUTH_JWKS_URL is required', 'AUTH_ISSUER is required'],
+    ],
+  ])('refuses a service process with %s, naming each missing variable', (_case, auth, expected) => {
+    const problems = problemsOf(() =>
+      loadConfig({ role: 'service', service: 'path', env: { ...infrastructure, ...auth } }),
+    );
+
+    expect(problems).toHaveLength(expected.length);
+    expected.forEach((start, i) => expect(problems[i]).toMatch(new RegExp(`^${start}`)));
+  });
+
+  it.each([
+    [
+      'both AUTH_JWKS_URL and AUTH_HS256_SECRET',
+      { ...distributed, AUTH_HS256_SECRET: SECRET },
+      /^AUTH_HS256_SECRET cannot be combined with AUTH_JWKS_URL/,
+    ],
+    [
+      'an HS256 secret shorter than 32 characters',
+      { ...infrastructure, AUTH_HS256_SECRET: 'x'.repeat(31), AUTH_ISSUER: 'me' },
+      /^AUTH_HS256_SECRET must be at least 32 characters/,
+    ],
+    [
+      'an HS256 secret in production',
+      { ...infrastructure, NODE_ENV: 'production', AUTH_HS256_SECRET: SECRET, AUTH_ISSUER: 'me' },
+      /^AUTH_HS256_SECRET is for development and tests only/,
+    ],
+  ])('refuses %s', (_case, env, expected) => {
+    const problems = problemsOf(() => loadConfig({ role: 'service', service: 'path', env }));
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+
+  it('never repeats the secret in its messages', () => {
+    const secret = 'short-but-very-secret';
+    const error = (() => {
+      try {
+        loadConfig({ role: 'embedded', env: { AUTH_HS256_SECRET: secret, AUTH_ISSUER: 'me' } });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+
+    expect(error.problems).toEqual(['AUTH_HS256_SECRET must be at least 32 characters']);
+    expect(error.message).not.toContain(secret);
+  });
+
+  it.each([
+    ['AUTH_ISSUER', { AUTH_ISSUER: 'https://api.scimigo.com' }],
+    ['AUTH_AUDIENCE', { AUTH_AUDIENCE: 'studypath' }],
+  ])(
+    'refuses %s in the embedded process without a JWKS or a secret to check it with',
+    (name, env) => {
+      const problems = problemsOf(() => loadConfig({ role: 'embedded', env }));
+
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(new RegExp(`^${name} needs AUTH_JWKS_URL or AUTH_HS256_SECRET`));
+    },
+  );
+
+  it('refuses an embedded process given both a JWKS and a secret', () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        role: 'embedded',
+        env: {
+          AUTH_JWKS_URL: distributed.AUTH_JWKS_URL,
+          AUTH_HS256_SECRET: SECRET,
+          AUTH_ISSUER: 'me',
+        },
+      }),
+    );
+
+    expect(problems).toEqual([
+      'AUTH_HS256_SECRET cannot be combined with AUTH_JWKS_URL: set only one of them',
+    ]);
   });
 });

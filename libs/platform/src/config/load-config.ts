@@ -3,7 +3,8 @@ import type { LogLevel } from '@nestjs/common';
 import { SERVICE_NAMES, type ServiceName } from '@studypath/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
-import type { AppConfig } from './app-config';
+import { DEV_TOKEN_ISSUER } from '../auth/dev-keys';
+import type { AppConfig, AuthConfig } from './app-config';
 import { Environment, type ProcessRole } from './environment';
 
 /** Thrown when the environment is invalid; its message lists every bad or missing variable. */
@@ -35,6 +36,31 @@ function describe(errors: ValidationError[]): string[] {
       ),
     ),
   ]);
+}
+
+/** The token verification the (validated) environment asks for; see Environment's AUTH_* rules. */
+function authConfig(env: Environment): AuthConfig {
+  const clockSkewSeconds = env.AUTH_CLOCK_SKEW_SECONDS ?? 30;
+  const audience = env.AUTH_AUDIENCE === undefined ? {} : { audience: env.AUTH_AUDIENCE };
+  if (env.AUTH_JWKS_URL !== undefined && env.AUTH_ISSUER !== undefined) {
+    return {
+      kind: 'jwks',
+      jwksUrl: env.AUTH_JWKS_URL,
+      issuer: env.AUTH_ISSUER,
+      ...audience,
+      clockSkewSeconds,
+    };
+  }
+  if (env.AUTH_HS256_SECRET !== undefined && env.AUTH_ISSUER !== undefined) {
+    return {
+      kind: 'hs256',
+      secret: env.AUTH_HS256_SECRET,
+      issuer: env.AUTH_ISSUER,
+      ...audience,
+      clockSkewSeconds,
+    };
+  }
+  return { kind: 'embedded-dev', issuer: DEV_TOKEN_ISSUER, clockSkewSeconds };
 }
 
 /** Validates the environment once and returns the typed configuration, or throws ConfigError. */
@@ -78,10 +104,12 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       ? {
           brokers: env.KAFKA_BROKERS.split(','),
           clientId: env.KAFKA_CLIENT_ID ?? `studypath-${options.service ?? 'embedded'}`,
+          namespace: env.KAFKA_NAMESPACE ?? '',
         }
       : null,
     dataDir,
     logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 8000,
+    auth: authConfig(env),
   };
 }

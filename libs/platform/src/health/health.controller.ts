@@ -12,11 +12,13 @@ import {
   type HealthCheckResult,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
+import { Public } from '../auth/public.decorator';
 import { HealthRegistry, withTimeout } from './health-contributor';
 
 const CHECK_TIMEOUT_MS = 3000;
 
 @ApiTags('operations')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

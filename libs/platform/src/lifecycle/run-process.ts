@@ -8,11 +8,13 @@ import {
   type DynamicModule,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { ServiceName } from '@studypath/contracts';
 import type { AppConfig } from '../config/app-config';
 import type { ProcessRole } from '../config/environment';
 import { ConfigError, loadConfig } from '../config/load-config';
+import { ErrorFilter } from '../http/error.filter';
 import { PlatformModule } from '../platform.module';
 
 export interface PreparedProcess {
@@ -67,6 +69,9 @@ export async function startProcess(
   try {
     app = await NestFactory.create(ProcessModule, { logger, abortOnError: false });
     app.setGlobalPrefix('v1', { exclude: ['health'] });
+    // Above the largest accepted submission (64 KB of code), so that the API, not the parser, says why.
+    (app as NestExpressApplication).useBodyParser('json', { limit: '256kb' });
+    app.useGlobalFilters(new ErrorFilter());
     app.useGlobalPipes(
       new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
     );

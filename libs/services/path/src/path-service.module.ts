@@ -1,8 +1,27 @@
 import { Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
+import { BundledCatalog, ProblemBank } from '@studypath/problem-bank';
+import { PathCommands } from './application/path-commands.service';
+import { TaskCommands } from './application/task-commands.service';
+import { TaskExpiryJob } from './application/task-expiry.job';
+import { ServiceFactsHandler } from './consumers/service-facts.handler';
+import { StudyPathsController } from './http/study-paths.controller';
+import { StudyTasksController } from './http/study-tasks.controller';
 import { PathDatabase, PathEventStore } from './path.database';
+import { PathProjector } from './projections/path.projector';
+import { PathRepository } from './projections/path.repository';
 
 @Module({
   imports: [EventStoreModule.forService({ database: PathDatabase, eventStore: PathEventStore })],
+  controllers: [StudyPathsController, StudyTasksController],
+  providers: [
+    PathProjector,
+    PathRepository,
+    PathCommands,
+    TaskCommands,
+    TaskExpiryJob,
+    ServiceFactsHandler,
+    { provide: ProblemBank, useFactory: () => new BundledCatalog() },
+  ],
 })
 export class PathServiceModule {}

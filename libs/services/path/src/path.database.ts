@@ -1,5 +1,6 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+import { CreatePathProjections1764400000001 } from './migrations/1764400000001-create-path-projections';
 
 /** The path service's event store: its append-only log, relayed to its topic. */
 export const PathEventStore: EventStoreTables = { schema: 'path', eventsTable: 'task_events' };
@@ -7,5 +8,5 @@ export const PathEventStore: EventStoreTables = { schema: 'path', eventsTable: '
 /** The schema the path service owns, and the migrations that build it, oldest first. */
 export const PathDatabase: ServiceDatabaseOptions = {
   schema: PathEventStore.schema,
-  migrations: [eventStoreMigration(PathEventStore)],
+  migrations: [eventStoreMigration(PathEventStore), CreatePathProjections1764400000001],
 };

@@ -1,0 +1,66 @@
+import type { EventEnvelope, NewEvent } from '@studypath/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Decider } from './decider';
+import { ConcurrencyError } from './errors';
+import type { PostgresEventStore } from './postgres-event-store';
+
+export interface HandleCommandOptions {
+  streamType: string;
+  userId: string;
+  correlationId?: string;
+  causationId?: string | null;
+  /** Run inside the caller's transaction (e.g. an inbox's). */
+  manager?: EntityManager;
+  /** Times to re-run after a ConcurrencyError when running in its own transaction (default 3). */
+  conflictRetries?: number;
+  /** Runs in the same transaction after the append: inline projections. */
+  afterAppend?: (events: EventEnvelope[], manager: EntityManager) => Promise<void>;
+}
+
+export interface CommandResult<State> {
+  events: EventEnvelope[];
+  /** The aggregate's state before the command. */
+  state: State;
+  version: number;
+}
+
+/**
+ * The one way commands run: in a transaction, fold the stream, decide, append the new events under
+ * the version that was read (so a concurrent change raises ConcurrencyError instead of being
+ * overwritten), and update the inline projections before commit.
+ */
+export async function handleCommand<Command, Event extends NewEvent, State>(
+  store: PostgresEventStore,
+  dataSource: DataSource,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: HandleCommandOptions,
+): Promise<CommandResult<State>> {
+  const run = async (manager: EntityManager): Promise<CommandResult<State>> => {
+    const { state, version } = await store.aggregateStream(streamId, decider, { manager });
+    const decided = decider.decide(command, state);
+    if (decided.length === 0) return { events: [], state, version };
+    const { events } = await store.append(streamId, decided, {
+      expectedVersion: version === 0 ? 'no_stream' : version,
+      streamType: options.streamType,
+      userId: options.userId,
+      correlationId: options.correlationId,
+      causationId: options.causationId,
+      manager,
+    });
+    await options.afterAppend?.(events, manager);
+    return { events, state, version };
+  };
+  if (options.manager) return run(options.manager);
+  // Another writer appended between our read and our append (a user's click racing a system
+  // event): read again and decide again; the rules still apply, so nothing is forced through.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dataSource.transaction(run);
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= (options.conflictRetries ?? 3))
+        throw error;
+    }
+  }
+}

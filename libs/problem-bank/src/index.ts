@@ -1,0 +1,3 @@
+export * from './bundled-catalog';
+export * from './problem';
+export * from './problem-bank.port';

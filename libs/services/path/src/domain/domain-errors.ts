@@ -1,0 +1,22 @@
+import { ApplicationError } from '@studypath/platform';
+
+/** A rule of the path domain refused a command; `status` is what the HTTP edge answers. */
+export abstract class DomainError extends ApplicationError {}
+
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+}
+
+/** The command does not fit the aggregate's current state (409, naming that state). */
+export class IllegalTransitionError extends DomainError {
+  readonly status = 409;
+}
+
+/** Another open path exists on the track (409). */
+export class ConflictError extends DomainError {
+  readonly status = 409;
+}
+
+export class InvalidCommandError extends DomainError {
+  readonly status = 400;
+}

@@ -1,0 +1,270 @@
+import { deciderSpecification } from '@studypath/event-store';
+import { IllegalTransitionError, NotFoundError } from './domain-errors';
+import {
+  taskDecider,
+  type EvaluationResult,
+  type TaskEvent,
+  type TaskStatus,
+} from './task.decider';
+
+const task_id = '0d3c6a51-9a7e-4f0e-b1a2-3c4d5e6f7a8b';
+const path_id = '6f1c2f4e-8d61-4b2a-9f5e-2b8d7c3a1e01';
+const ids = { task_id, path_id };
+const s1 = '11111111-1111-4111-8111-111111111111';
+const s2 = '22222222-2222-4222-8222-222222222222';
+const s3 = '33333333-3333-4333-8333-333333333333';
+const h1 = '44444444-4444-4444-8444-444444444444';
+
+const task = {
+  task_id,
+  path_id,
+  problem_id: 'graph-courier-reach',
+  module: 'graphs' as const,
+  topics: ['bfs'],
+  difficulty: 1,
+  order: 0,
+  source: 'initial' as const,
+  proposal_id: '55555555-5555-4555-8555-555555555555',
+};
+const created: TaskEvent = {
+  event_type: 'task.created',
+  data: { ...task, metadata: { max_attempts: 2 } },
+};
+const to = (from: TaskStatus, next: TaskStatus, reason: string): TaskEvent => ({
+  event_type: 'task.status_changed',
+  data: { ...ids, from, to: next, reason },
+});
+const started: TaskEvent[] = [
+  { event_type: 'task.started', data: ids },
+  to('pending', 'in_progress', 'started by the user'),
+];
+const submitted = (submission_id: string, attempt: number): TaskEvent[] => [
+  {
+    event_type: 'task.submitted',
+    data: {
+      ...ids,
+      submission_id,
+      problem_id: task.problem_id,
+      language: 'python',
+      code: 'x = 1',
+      attempt,
+    },
+  },
+  to('in_progress', 'submitted', `attempt ${attempt} of 2 submitted`),
+];
+const result = (submission_id: string, status: EvaluationResult['status']): EvaluationResult => ({
+  submission_id,
+  status,
+  score: status === 'passed' ? 1 : 0.5,
+  passed_tests: status === 'passed' ? 10 : 5,
+  total_tests: 10,
+  runtime_ms: 12,
+  memory_kb: 9000,
+});
+const evaluated = (submission_id: string, status: EvaluationResult['status']): TaskEvent => ({
+  event_type: 'task.evaluated',
+  data: { ...ids, ...result(submission_id, status) },
+});
+const submit = (submissionId: string) => ({
+  type: 'submit' as const,
+  submissionId,
+  language: 'python' as const,
+  code: 'x = 1',
+});
+const spec = deciderSpecification(taskDecider);
+
+describe('taskDecider', () => {
+  it('creates a pending task that remembers its attempt limit', () => {
+    spec.given([]).when({ type: 'create', task, maxAttempts: 2 }).then([created]);
+    spec
+      .given([created])
+      .when({ type: 'create', task, maxAttempts: 2 })
+      .thenThrows(IllegalTransitionError);
+  });
+
+  it('starts a pending task, and only a pending one', () => {
+    spec.given([created]).when({ type: 'start' }).then(started);
+    spec
+      .given([created, ...started])
+      .when({ type: 'start' })
+      .thenThrows(IllegalTransitionError, /in_progress/);
+  });
+
+  it('starts a pending task when it is submitted', () => {
+    spec
+      .given([created])
+      .when(submit(s1))
+      .then([
+        { event_type: 'task.started', data: ids },
+        to('pending', 'in_progress', 'first submission'),
+        ...submitted(s1, 1),
+      ]);
+  });
+
+  it('evaluates one submission at a time', () => {
+    spec
+      .given([created, ...started, ...submitted(s1, 1)])
+      .when(submit(s2))
+      .thenThrows(IllegalTransitionError, /still being evaluated/);
+  });
+
+  it('completes the task when the submission passes', () => {
+    spec
+      .given([created, ...started, ...submitted(s1, 1)])
+      .when({ type: 'record_evaluation', result: result(s1, 'passed') })
+      .then([evaluated(s1, 'passed'), to('submitted', 'completed', 'all tests passed')]);
+  });
+
+  it('reopens the task after a wrong answer while attempts remain', () => {
+    spec
+      .given([created, ...started, ...submitted(s1, 1)])
+      .when({ type: 'record_evaluation', result: result(s1, 'failed') })
+      .then([
+        evaluated(s1, 'failed'),
+        to('submitted', 'in_progress', 'attempt 1 of 2 did not pass'),
+      ]);
+  });
+
+  it('fails the task when the last attempt is wrong', () => {
+    const history = [
+      created,
+      ...started,
+      ...submitted(s1, 1),
+      evaluated(s1, 'failed'),
+      to('submitted', 'in_progress', 'attempt 1 of 2 did not pass'),
+      ...submitted(s2, 2),
+    ];
+    spec
+      .given(history)
+      .when({ type: 'record_evaluation', result: result(s2, 'timeout') })
+      .then([evaluated(s2, 'timeout'), to('submitted', 'failed', 'no attempts left (2 used)')]);
+  });
+
+  it('does not count an attempt whose evaluation could not run', () => {
+    const history = [
+      created,
+      ...started,
+      ...submitted(s1, 1),
+      evaluated(s1, 'infrastructure_error'),
+      to('submitted', 'in_progress', 'the evaluation could not run; this attempt does not count'),
+    ];
+    spec.given(history).when(submit(s2)).then(submitted(s2, 1));
+  });
+
+  it('ignores a duplicate or stale evaluation result', () => {
+    const done = [
+      created,
+      ...started,
+      ...submitted(s1, 1),
+      evaluated(s1, 'passed'),
+      to('submitted', 'completed', 'all tests passed'),
+    ];
+    spec
+      .given(done)
+      .when({ type: 'record_evaluation', result: result(s1, 'passed') })
+      .then([]);
+    spec
+      .given([created, ...started, ...submitted(s1, 1)])
+      .when({ type: 'record_evaluation', result: result(s3, 'passed') })
+      .then([]);
+  });
+
+  it('refuses submissions to finished tasks', () => {
+    const done = [
+      created,
+      ...started,
+      ...submitted(s1, 1),
+      evaluated(s1, 'passed'),
+      to('submitted', 'completed', 'all tests passed'),
+    ];
+    spec
+      .given(done)
+      .when(submit(s2))
+      .thenThrows(IllegalTransitionError, /completed/);
+  });
+
+  it('skips a pending or in-progress task, but not a submitted or finished one', () => {
+    spec
+      .given([created])
+      .when({ type: 'skip', reason: 'seen it' })
+      .then([
+        { event_type: 'task.skipped', data: { ...ids, reason: 'seen it' } },
+        to('pending', 'skipped', 'seen it'),
+      ]);
+    spec
+      .given([created, ...started])
+      .when({ type: 'skip' })
+      .then([
+        { event_type: 'task.skipped', data: ids },
+        to('in_progress', 'skipped', 'skipped by the user'),
+      ]);
+    spec
+      .given([created, ...started, ...submitted(s1, 1)])
+      .when({ type: 'skip' })
+      .thenThrows(IllegalTransitionError, /submitted/);
+  });
+
+  it('climbs the hint ladder up to level 3', () => {
+    const asked = (n: number): TaskEvent => ({
+      event_type: 'task.hint_requested',
+      data: { ...ids, hint_request_id: h1, level: n },
+    });
+    spec
+      .given([created])
+      .when({ type: 'request_hint', hintRequestId: h1 })
+      .then([asked(1)]);
+    spec
+      .given([created, asked(1), asked(2), asked(3)])
+      .when({ type: 'request_hint', hintRequestId: h1 })
+      .then([asked(3)]);
+  });
+
+  it('refuses hints on finished tasks', () => {
+    spec
+      .given([created, { event_type: 'task.skipped', data: ids }, to('pending', 'skipped', 'x')])
+      .when({ type: 'request_hint', hintRequestId: h1 })
+      .thenThrows(IllegalTransitionError, /skipped/);
+  });
+
+  it('records a delivered hint once', () => {
+    const delivered: TaskEvent = {
+      event_type: 'task.hint_delivered',
+      data: { ...ids, hint_request_id: h1, level: 1, content: 'Think of BFS layers.' },
+    };
+    const command = {
+      type: 'deliver_hint' as const,
+      hintRequestId: h1,
+      level: 1,
+      content: 'Think of BFS layers.',
+    };
+    spec.given([created]).when(command).then([delivered]);
+    spec.given([created, delivered]).when(command).then([]);
+  });
+
+  it('expires a pending task after its window, and nothing else', () => {
+    const createdAt = new Date('2026-11-01T00:00:00Z');
+    const expire = (now: string) => ({
+      type: 'expire' as const,
+      now: new Date(now),
+      expiryDays: 7,
+      createdAt,
+    });
+    spec
+      .given([created])
+      .when(expire('2026-11-08T00:00:00Z'))
+      .then([
+        { event_type: 'task.expired', data: ids },
+        to('pending', 'expired', 'not started within 7 day(s)'),
+      ]);
+    spec.given([created]).when(expire('2026-11-07T23:59:59Z')).then([]);
+    spec
+      .given([created, ...started])
+      .when(expire('2026-12-01T00:00:00Z'))
+      .then([]);
+  });
+
+  it('knows no commands for a task that does not exist', () => {
+    spec.given([]).when({ type: 'start' }).thenThrows(NotFoundError);
+    spec.given([]).when(submit(s1)).thenThrows(NotFoundError);
+  });
+});

@@ -1,0 +1,300 @@
+import type {
+  EventData,
+  TaskCreated,
+  TaskEvaluated,
+  TaskExpired,
+  TaskHintDelivered,
+  TaskHintRequested,
+  TaskSkipped,
+  TaskStarted,
+  TaskStatusChanged,
+  TaskSubmitted,
+} from '@studypath/contracts';
+import { assertNever, type Decider } from '@studypath/event-store';
+import { IllegalTransitionError, NotFoundError } from './domain-errors';
+
+export type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
+export type EvaluationResult = Omit<EventData<typeof TaskEvaluated>, 'task_id' | 'path_id'>;
+export type Language = EventData<typeof TaskSubmitted>['language'];
+
+export type TaskEvent =
+  | { event_type: 'task.created'; data: EventData<typeof TaskCreated> }
+  | { event_type: 'task.started'; data: EventData<typeof TaskStarted> }
+  | { event_type: 'task.submitted'; data: EventData<typeof TaskSubmitted> }
+  | { event_type: 'task.evaluated'; data: EventData<typeof TaskEvaluated> }
+  | { event_type: 'task.hint_requested'; data: EventData<typeof TaskHintRequested> }
+  | { event_type: 'task.hint_delivered'; data: EventData<typeof TaskHintDelivered> }
+  | { event_type: 'task.status_changed'; data: EventData<typeof TaskStatusChanged> }
+  | { event_type: 'task.expired'; data: EventData<typeof TaskExpired> }
+  | { event_type: 'task.skipped'; data: EventData<typeof TaskSkipped> };
+
+export type TaskCommand =
+  | { type: 'create'; task: EventData<typeof TaskCreated>; maxAttempts: number }
+  | { type: 'start' }
+  | { type: 'skip'; reason?: string }
+  | { type: 'submit'; submissionId: string; language: Language; code: string }
+  | { type: 'record_evaluation'; result: EvaluationResult }
+  | { type: 'request_hint'; hintRequestId: string }
+  | { type: 'deliver_hint'; hintRequestId: string; level: number; content: string }
+  | { type: 'expire'; now: Date; expiryDays: number; createdAt: Date };
+
+export interface ExistingTask {
+  status: TaskStatus;
+  taskId: string;
+  pathId: string;
+  problemId: string;
+  attempts: number;
+  maxAttempts: number;
+  hintsRequested: number;
+  /** The submission being evaluated, while the task is `submitted`. */
+  pendingSubmissionId: string | null;
+  evaluatedSubmissions: readonly string[];
+  deliveredHints: readonly string[];
+}
+
+export type TaskState = { status: 'none' } | ExistingTask;
+
+const TERMINAL: readonly TaskStatus[] = ['completed', 'failed', 'skipped', 'expired'];
+const MAX_HINT_LEVEL = 3;
+
+export function isTerminal(status: TaskStatus): boolean {
+  return TERMINAL.includes(status);
+}
+
+function existing(state: TaskState): ExistingTask {
+  if (state.status === 'none') throw new NotFoundError('study task not found');
+  return state;
+}
+
+function illegal(action: string, task: ExistingTask): never {
+  throw new IllegalTransitionError(`cannot ${action} a task that is ${task.status}`, {
+    current_status: task.status,
+  });
+}
+
+function change(task: ExistingTask, to: TaskStatus, reason: string): TaskEvent {
+  return {
+    event_type: 'task.status_changed',
+    data: { task_id: task.taskId, path_id: task.pathId, from: task.status, to, reason },
+  };
+}
+
+const ids = (task: ExistingTask) => ({ task_id: task.taskId, path_id: task.pathId });
+
+/**
+ * A study task's rules. pending → in_progress → submitted → completed | failed, plus skipped and
+ * expired. One submission is evaluated at a time; a wrong answer reopens the task until it passes,
+ * is skipped, or uses up its attempts (then it fails). Submitting a pending task starts it. An
+ * infrastructure failure of the evaluation does not count as an attempt.
+ */
+export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
+  initialState: () => ({ status: 'none' }),
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'create':
+        if (state.status !== 'none') throw new IllegalTransitionError('the task exists already');
+        return [
+          {
+            event_type: 'task.created',
+            data: {
+              ...command.task,
+              metadata: { ...command.task.metadata, max_attempts: command.maxAttempts },
+            },
+          },
+        ];
+
+      case 'start': {
+        const task = existing(state);
+        if (task.status !== 'pending') illegal('start', task);
+        return [
+          { event_type: 'task.started', data: ids(task) },
+          change(task, 'in_progress', 'started by the user'),
+        ];
+      }
+
+      case 'skip': {
+        const task = existing(state);
+        if (task.status !== 'pending' && task.status !== 'in_progress') illegal('skip', task);
+        return [
+          {
+            event_type: 'task.skipped',
+            data: { ...ids(task), ...(command.reason ? { reason: command.reason } : {}) },
+          },
+          change(task, 'skipped', command.reason ?? 'skipped by the user'),
+        ];
+      }
+
+      case 'submit': {
+        const task = existing(state);
+        if (task.status === 'submitted') {
+          throw new IllegalTransitionError(
+            'the previous submission of this task is still being evaluated',
+            {
+              current_status: task.status,
+            },
+          );
+        }
+        if (task.status !== 'pending' && task.status !== 'in_progress') illegal('submit', task);
+        const events: TaskEvent[] = [];
+        let current = task;
+        if (task.status === 'pending') {
+          events.push(
+            { event_type: 'task.started', data: ids(task) },
+            change(task, 'in_progress', 'first submission'),
+          );
+          current = { ...task, status: 'in_progress' };
+        }
+        events.push(
+          {
+            event_type: 'task.submitted',
+            data: {
+              ...ids(task),
+              submission_id: command.submissionId,
+              problem_id: task.problemId,
+              language: command.language,
+              code: command.code,
+              attempt: task.attempts + 1,
+            },
+          },
+          change(
+            current,
+            'submitted',
+            `attempt ${task.attempts + 1} of ${task.maxAttempts} submitted`,
+          ),
+        );
+        return events;
+      }
+
+      case 'record_evaluation': {
+        const task = existing(state);
+        const { submission_id: submissionId } = command.result;
+        // A duplicate or stale result (redelivery, or a retried evaluation) changes nothing.
+        if (
+          task.pendingSubmissionId !== submissionId ||
+          task.evaluatedSubmissions.includes(submissionId)
+        )
+          return [];
+        const evaluated: TaskEvent = {
+          event_type: 'task.evaluated',
+          data: { ...ids(task), ...command.result },
+        };
+        if (command.result.status === 'passed') {
+          return [evaluated, change(task, 'completed', 'all tests passed')];
+        }
+        if (command.result.status === 'infrastructure_error') {
+          return [
+            evaluated,
+            change(
+              task,
+              'in_progress',
+              'the evaluation could not run; this attempt does not count',
+            ),
+          ];
+        }
+        if (task.attempts >= task.maxAttempts) {
+          return [evaluated, change(task, 'failed', `no attempts left (${task.maxAttempts} used)`)];
+        }
+        return [
+          evaluated,
+          change(
+            task,
+            'in_progress',
+            `attempt ${task.attempts} of ${task.maxAttempts} did not pass`,
+          ),
+        ];
+      }
+
+      case 'request_hint': {
+        const task = existing(state);
+        if (isTerminal(task.status)) illegal('ask for a hint on', task);
+        return [
+          {
+            event_type: 'task.hint_requested',
+            data: {
+              ...ids(task),
+              hint_request_id: command.hintRequestId,
+              level: Math.min(task.hintsRequested + 1, MAX_HINT_LEVEL),
+            },
+          },
+        ];
+      }
+
+      case 'deliver_hint': {
+        const task = existing(state);
+        if (task.deliveredHints.includes(command.hintRequestId)) return [];
+        return [
+          {
+            event_type: 'task.hint_delivered',
+            data: {
+              ...ids(task),
+              hint_request_id: command.hintRequestId,
+              level: command.level,
+              content: command.content,
+            },
+          },
+        ];
+      }
+
+      case 'expire': {
+        const task = existing(state);
+        if (task.status !== 'pending') return [];
+        const due = command.createdAt.getTime() + command.expiryDays * 86_400_000;
+        if (command.now.getTime() < due) return [];
+        return [
+          { event_type: 'task.expired', data: ids(task) },
+          change(task, 'expired', `not started within ${command.expiryDays} day(s)`),
+        ];
+      }
+
+      default:
+        return assertNever(command, 'command');
+    }
+  },
+
+  evolve(state, event) {
+    if (event.event_type === 'task.created') {
+      return {
+        status: 'pending',
+        taskId: event.data.task_id,
+        pathId: event.data.path_id,
+        problemId: event.data.problem_id,
+        attempts: 0,
+        maxAttempts: Number(event.data.metadata?.max_attempts ?? 3),
+        hintsRequested: 0,
+        pendingSubmissionId: null,
+        evaluatedSubmissions: [],
+        deliveredHints: [],
+      };
+    }
+    if (state.status === 'none') return state;
+    switch (event.event_type) {
+      case 'task.started':
+      case 'task.skipped':
+      case 'task.expired':
+        return state; // the status moves with the task.status_changed that follows
+      case 'task.status_changed':
+        return { ...state, status: event.data.to };
+      case 'task.submitted':
+        return {
+          ...state,
+          attempts: event.data.attempt,
+          pendingSubmissionId: event.data.submission_id,
+        };
+      case 'task.evaluated':
+        return {
+          ...state,
+          pendingSubmissionId: null,
+          evaluatedSubmissions: [...state.evaluatedSubmissions, event.data.submission_id],
+          attempts:
+            event.data.status === 'infrastructure_error' ? state.attempts - 1 : state.attempts,
+        };
+      case 'task.hint_requested':
+        return { ...state, hintsRequested: state.hintsRequested + 1 };
+      case 'task.hint_delivered':
+        return { ...state, deliveredHints: [...state.deliveredHints, event.data.hint_request_id] };
+      default:
+        return assertNever(event, 'event');
+    }
+  },
+};

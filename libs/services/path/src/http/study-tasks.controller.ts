@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Patch,
+  PayloadTooLargeException,
+  Post,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { META_SWE } from '@studypath/contracts';
+import { InjectEventStore, type PostgresEventStore } from '@studypath/event-store';
+import { CurrentUser, ErrorResponse, type AuthenticatedUser } from '@studypath/platform';
+import { ProblemBank } from '@studypath/problem-bank';
+import { PathCommands } from '../application/path-commands.service';
+import { taskStream, TaskCommands } from '../application/task-commands.service';
+import { InvalidCommandError, NotFoundError } from '../domain/domain-errors';
+import { PathRepository } from '../projections/path.repository';
+import { AuditEventsPage, EventsQuery } from './path.dto';
+import {
+  HintAccepted,
+  ListTasksQuery,
+  MAX_CODE_BYTES,
+  NextTaskQuery,
+  NextTaskResponse,
+  StudyTaskResponse,
+  SubmissionAccepted,
+  SubmitRequest,
+  TaskPage,
+  UpdateTaskStatusRequest,
+} from './task.dto';
+import { auditView, decodeCursor, encodeCursor, problemView, taskView } from './views';
+
+@ApiTags('study tasks')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, expired or invalid token' })
+@Controller('study-tasks')
+export class StudyTasksController {
+  constructor(
+    private readonly tasks: TaskCommands,
+    private readonly paths: PathCommands,
+    private readonly repository: PathRepository,
+    private readonly problems: ProblemBank,
+    @InjectEventStore('path') private readonly store: PostgresEventStore,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Your tasks, newest first, filtered, a page at a time' })
+  @ApiOkResponse({ type: TaskPage })
+  @ApiBadRequestResponse({ type: ErrorResponse })
+  async list(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: ListTasksQuery,
+  ): Promise<TaskPage> {
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+    if (query.cursor && !after)
+      throw new InvalidCommandError('cursor must be the next_cursor of a previous page');
+    const limit = query.limit ?? 20;
+    const rows = await this.repository.listTasks({
+      userId: user.id,
+      pathId: query.path_id,
+      status: query.status,
+      module: query.module,
+      source: query.source,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? new Date(query.to) : undefined,
+      after,
+      limit: limit + 1,
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(taskView),
+      next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  @Get('next')
+  @ApiOperation({ summary: 'The task to do next on a path, with its problem statement' })
+  @ApiOkResponse({ type: NextTaskResponse })
+  @ApiNotFoundResponse({
+    type: ErrorResponse,
+    description: 'No open path, or nothing left to do on it',
+  })
+  async next(
+    @CurrentUser() user: AuthenticatedUser,
+    @Query() query: NextTaskQuery,
+  ): Promise<NextTaskResponse> {
+    const pathId = query.path_id ?? (await this.paths.findActive(user.id, META_SWE.id))?.path_id;
+    if (!pathId) throw new NotFoundError('you have no open study path on this track');
+    const task = await this.repository.findNextTask(user.id, pathId);
+    if (!task) throw new NotFoundError('no task is waiting on this path', { path_id: pathId });
+    const problem = await this.problems.getProblemMetadata(task.problem_id);
+    return { task: taskView(task), problem: problem ? problemView(problem) : null };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One of your tasks' })
+  @ApiOkResponse({ type: StudyTaskResponse })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async get(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<StudyTaskResponse> {
+    const row = await this.repository.findTask(user.id, id);
+    if (!row) throw new NotFoundError('study task not found');
+    return taskView(row);
+  }
+
+  @Patch(':id/status')
+  @ApiOperation({ summary: 'Start a task (in_progress) or skip it (skipped)' })
+  @ApiOkResponse({ type: StudyTaskResponse })
+  @ApiConflictResponse({
+    type: ErrorResponse,
+    description: 'Not allowed from the current status (named in details)',
+  })
+  async updateStatus(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: UpdateTaskStatusRequest,
+  ): Promise<StudyTaskResponse> {
+    const command =
+      body.status === 'in_progress'
+        ? ({ type: 'start' } as const)
+        : ({ type: 'skip', reason: body.reason } as const);
+    return taskView(await this.tasks.execute(user.id, id, command));
+  }
+
+  @Post(':id/submit')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: 'Submit code for evaluation; follow it with GET /v1/submissions/{submission_id}',
+  })
+  @ApiAcceptedResponse({ type: SubmissionAccepted })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: 'Unknown language or empty code' })
+  @ApiConflictResponse({
+    type: ErrorResponse,
+    description: 'A submission is being evaluated, or the task is finished',
+  })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorResponse,
+    description: `Code over ${MAX_CODE_BYTES} bytes`,
+  })
+  async submit(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() body: SubmitRequest,
+  ): Promise<SubmissionAccepted> {
+    const bytes = Buffer.byteLength(body.code, 'utf8');
+    if (bytes > MAX_CODE_BYTES) {
+      throw new PayloadTooLargeException(`code is ${bytes} bytes; the limit is ${MAX_CODE_BYTES}`);
+    }
+    const submissionId = randomUUID();
+    await this.tasks.execute(user.id, id, {
+      type: 'submit',
+      submissionId,
+      language: body.language,
+      code: body.code,
+    });
+    return { submission_id: submissionId, status: 'queued' };
+  }
+
+  @Post(':id/hint')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Ask the tutor for the next hint of the ladder' })
+  @ApiAcceptedResponse({ type: HintAccepted })
+  @ApiConflictResponse({ type: ErrorResponse, description: 'The task is finished' })
+  async hint(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+  ): Promise<HintAccepted> {
+    const hintId = randomUUID();
+    const row = await this.tasks.execute(user.id, id, {
+      type: 'request_hint',
+      hintRequestId: hintId,
+    });
+    return { hint_id: hintId, level: Math.min(row.hints_used, 3) };
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: "The task's audit trail, in order" })
+  @ApiOkResponse({ type: AuditEventsPage })
+  @ApiNotFoundResponse({ type: ErrorResponse })
+  async events(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Query() query: EventsQuery,
+  ): Promise<AuditEventsPage> {
+    if (!(await this.repository.findTask(user.id, id)))
+      throw new NotFoundError('study task not found');
+    const limit = query.limit ?? 100;
+    const events = (await this.store.readStream(taskStream(id)))
+      .filter((e) => e.global_position > (query.after ?? 0))
+      .slice(0, limit);
+    return {
+      events: events.map(auditView),
+      next_after: events.length === limit ? (events.at(-1)?.global_position ?? null) : null,
+    };
+  }
+}

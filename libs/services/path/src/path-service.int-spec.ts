@@ -1,0 +1,567 @@
+import { randomUUID } from 'node:crypto';
+import { Topics, type EventEnvelope } from '@studypath/contracts';
+import {
+  decodeEvent,
+  encodeEvent,
+  KafkaBus,
+  KafkaConnection,
+  type Subscription,
+} from '@studypath/messaging';
+import { startProcess, type RunningProcess } from '@studypath/platform';
+import { createTestDatabase, type TestDatabase } from '@studypath/testing';
+import fc from 'fast-check';
+import jwt from 'jsonwebtoken';
+import { TaskExpiryJob } from './application/task-expiry.job';
+import { PathDatabase } from './path.database';
+import { PathServiceModule } from './path-service.module';
+
+const SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
+const ISSUER = 'https://issuer.test';
+
+function tokenFor(userId: string): string {
+  return jwt.sign({}, SECRET, {
+    algorithm: 'HS256',
+    issuer: ISSUER,
+    subject: userId,
+    expiresIn: 600,
+  });
+}
+
+async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function envelope(type: string, userId: string, data: object): EventEnvelope {
+  return {
+    event_id: randomUUID(),
+    event_type: type,
+    schema_version: 1,
+    stream_id: `test-${randomUUID()}`,
+    stream_position: 1,
+    global_position: 1,
+    user_id: userId,
+    occurred_at: new Date().toISOString(),
+    correlation_id: randomUUID(),
+    causation_id: null,
+    traceparent: null,
+    data,
+  };
+}
+
+describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
+  let db: TestDatabase;
+  let running: RunningProcess;
+  let connection: KafkaConnection;
+  let bus: KafkaBus;
+  let taskEvents: Subscription;
+  const published: EventEnvelope[] = [];
+  const namespace = `t${randomUUID().slice(0, 8)}.`;
+
+  async function call(
+    method: string,
+    path: string,
+    userId: string | null,
+    body?: unknown,
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${running.url}${path}`, {
+      method,
+      headers: {
+        ...(userId ? { authorization: `Bearer ${tokenFor(userId)}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    };
+  }
+
+  async function propose(
+    userId: string,
+    pathId: string,
+    problems: string[],
+    proposalId: string = randomUUID(),
+  ): Promise<string> {
+    await bus.publish([
+      encodeEvent(
+        envelope('generation.tasks_proposed', userId, {
+          path_id: pathId,
+          proposal_id: proposalId,
+          tasks: problems.map((problem_id, order) => ({
+            problem_id,
+            module: 'graphs',
+            topics: ['bfs'],
+            difficulty: 1,
+            order,
+            source: 'initial',
+            reason: 'test',
+          })),
+        }),
+      ),
+    ]);
+    return proposalId;
+  }
+
+  async function tasksOf(
+    userId: string,
+    pathId: string,
+    count: number,
+  ): Promise<Record<string, unknown>[]> {
+    return until(async () => {
+      const page = await call('GET', `/v1/study-tasks?path_id=${pathId}&limit=100`, userId);
+      const items = page.body.items as Record<string, unknown>[];
+      return items.length >= count
+        ? items.sort((a, b) => Number(a.order) - Number(b.order))
+        : undefined;
+    }, `${count} tasks`);
+  }
+
+  async function newPath(userId: string): Promise<string> {
+    const created = await call('POST', '/v1/study-paths', userId, { track_id: 'meta-swe' });
+    expect(created.status).toBe(201);
+    return created.body.id as string;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase([PathDatabase]);
+    running = await startProcess(
+      { name: 'path-service', role: 'service', service: 'path', modules: [PathServiceModule] },
+      {
+        NODE_ENV: 'test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        REDIS_URL: process.env.REDIS_URL,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+        KAFKA_NAMESPACE: namespace,
+        AUTH_HS256_SECRET: SECRET,
+        AUTH_ISSUER: ISSUER,
+      },
+    );
+    connection = new KafkaConnection({
+      brokers: (process.env.KAFKA_BROKERS as string).split(','),
+      clientId: 'path-test',
+    });
+    bus = new KafkaBus(connection.kafka, { namespace });
+    taskEvents = await bus.subscribe({
+      group: `observer-${randomUUID()}`,
+      topics: [Topics.taskEvents],
+      handler: async (message) => {
+        published.push(decodeEvent(message)); // decodeEvent validates against the JSON Schema
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await taskEvents?.stop();
+    await bus?.close();
+    await connection?.close();
+    await running?.shutdown();
+    await db?.drop();
+  });
+
+  it("runs a path's lifecycle, one open path per track", async () => {
+    const user = `user-${randomUUID()}`;
+    const created = await call('POST', '/v1/study-paths', user, {
+      track_id: 'meta-swe',
+      config: {
+        hours_per_week: 8,
+        self_assessment: 'intermediate',
+        starting_levels: { graphs: 4 },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ track_id: 'meta-swe', status: 'active', version: 1 });
+    expect(
+      (created.body.config as { starting_levels: Record<string, number> }).starting_levels,
+    ).toMatchObject({
+      graphs: 4,
+      heaps: 2,
+    });
+    const id = created.body.id as string;
+
+    expect((await call('POST', '/v1/study-paths', user, { track_id: 'meta-swe' })).status).toBe(
+      409,
+    );
+    expect((await call('GET', '/v1/study-paths/active', user)).body.id).toBe(id);
+    const patched = await call('PATCH', `/v1/study-paths/${id}/config`, user, {
+      hours_per_week: 3,
+      max_attempts: 5,
+    });
+    expect(patched.body).toMatchObject({
+      version: 2,
+      config: expect.objectContaining({ hours_per_week: 3, max_attempts: 5 }),
+    });
+    expect((await call('GET', '/v1/study-paths/active', user)).body.version).toBe(2); // the cache was dropped
+    expect(
+      (await call('POST', `/v1/study-paths/${id}/pause`, user, { reason: 'exams' })).body.status,
+    ).toBe('paused');
+    const again = await call('POST', `/v1/study-paths/${id}/pause`, user, {});
+    expect(again).toMatchObject({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', details: { current_status: 'paused' } },
+    });
+    expect((await call('POST', `/v1/study-paths/${id}/resume`, user)).body.status).toBe('active');
+    expect((await call('POST', `/v1/study-paths/${id}/archive`, user, {})).body.status).toBe(
+      'archived',
+    );
+    expect((await call('GET', '/v1/study-paths/active', user)).status).toBe(404);
+    expect(
+      (await call('PATCH', `/v1/study-paths/${id}/config`, user, { hours_per_week: 4 })).status,
+    ).toBe(409);
+    expect((await call('POST', '/v1/study-paths', user, { track_id: 'meta-swe' })).status).toBe(
+      201,
+    );
+
+    const trail = await call('GET', `/v1/study-paths/${id}/events`, user);
+    expect((trail.body.events as { event_type: string }[]).map((e) => e.event_type)).toEqual([
+      'path.created',
+      'path.config_updated',
+      'path.paused',
+      'path.resumed',
+      'path.archived',
+    ]);
+  });
+
+  it("runs a task's lifecycle from proposal to completion, and publishes every task event in order", async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    const proposalId = await propose(user, pathId, [
+      'graph-courier-reach',
+      'graph-largest-spill',
+      'graph-office-rumor',
+    ]);
+    await propose(
+      user,
+      pathId,
+      ['graph-courier-reach', 'graph-largest-spill', 'graph-office-rumor'],
+      proposalId,
+    );
+    const tasks = await tasksOf(user, pathId, 3);
+    expect(tasks).toHaveLength(3);
+    const [first, second] = tasks as [Record<string, unknown>, Record<string, unknown>];
+
+    const next = await call('GET', '/v1/study-tasks/next', user);
+    expect(next.body).toMatchObject({
+      task: { id: first.id, status: 'pending', problem_id: 'graph-courier-reach' },
+      problem: {
+        id: 'graph-courier-reach',
+        title: expect.any(String),
+        statement: expect.any(String),
+      },
+    });
+    expect(JSON.stringify(next.body)).not.toMatch(/hidden_tests|solutions/);
+
+    expect(
+      (
+        await call('PATCH', `/v1/study-tasks/${first.id as string}/status`, user, {
+          status: 'in_progress',
+        })
+      ).body.status,
+    ).toBe('in_progress');
+    const submitted = await call('POST', `/v1/study-tasks/${first.id as string}/submit`, user, {
+      language: 'python',
+      code: 'def f(): pass',
+    });
+    expect(submitted).toMatchObject({ status: 202, body: { status: 'queued' } });
+    expect(
+      (
+        await call('POST', `/v1/study-tasks/${first.id as string}/submit`, user, {
+          language: 'python',
+          code: 'x',
+        })
+      ).status,
+    ).toBe(409);
+
+    const evaluate = async (submissionId: string, status: 'passed' | 'failed'): Promise<void> => {
+      await bus.publish([
+        encodeEvent(
+          envelope('evaluation.completed', user, {
+            submission_id: submissionId,
+            task_id: first.id,
+            path_id: pathId,
+            status,
+            score: status === 'passed' ? 1 : 0.4,
+            passed_tests: status === 'passed' ? 10 : 4,
+            total_tests: 10,
+            runtime_ms: 20,
+            memory_kb: 9000,
+            test_suite_hash: 'abc',
+          }),
+        ),
+      ]);
+    };
+    await evaluate(submitted.body.submission_id as string, 'failed');
+    await until(async () => {
+      const task = await call('GET', `/v1/study-tasks/${first.id as string}`, user);
+      return task.body.status === 'in_progress' ? task : undefined;
+    }, 'the task to reopen');
+    const second_try = await call('POST', `/v1/study-tasks/${first.id as string}/submit`, user, {
+      language: 'javascript',
+      code: 'function f() {}',
+    });
+    await evaluate(second_try.body.submission_id as string, 'passed');
+    const done = await until(async () => {
+      const task = await call('GET', `/v1/study-tasks/${first.id as string}`, user);
+      return task.body.status === 'completed' ? task : undefined;
+    }, 'the task to complete');
+    expect(done.body).toMatchObject({
+      attempts: 2,
+      last_evaluation: { status: 'passed', score: 1 },
+    });
+
+    const hint = await call('POST', `/v1/study-tasks/${second.id as string}/hint`, user);
+    expect(hint).toMatchObject({ status: 202, body: { level: 1 } });
+    await bus.publish([
+      encodeEvent(
+        envelope('tutor.hint_delivered', user, {
+          hint_request_id: hint.body.hint_id,
+          task_id: second.id,
+          path_id: pathId,
+          level: 1,
+          content: 'Spread outward in layers.',
+        }),
+      ),
+    ]);
+    expect(
+      (
+        await call('PATCH', `/v1/study-tasks/${second.id as string}/status`, user, {
+          status: 'skipped',
+        })
+      ).body.status,
+    ).toBe('skipped');
+    await until(async () => {
+      const trail = await call('GET', `/v1/study-tasks/${second.id as string}/events`, user);
+      const types = (trail.body.events as { event_type: string }[]).map((e) => e.event_type);
+      return types.includes('task.hint_delivered') ? types : undefined;
+    }, 'the delivered hint');
+
+    const trail = await call('GET', `/v1/study-tasks/${first.id as string}/events`, user);
+    const expected = [
+      'task.created',
+      'task.started',
+      'task.status_changed',
+      'task.submitted',
+      'task.status_changed',
+      'task.evaluated',
+      'task.status_changed',
+      'task.submitted',
+      'task.status_changed',
+      'task.evaluated',
+      'task.status_changed',
+    ];
+    expect((trail.body.events as { event_type: string }[]).map((e) => e.event_type)).toEqual(
+      expected,
+    );
+
+    // The same events reached the Kafka topic, valid and in stream order.
+    const onTopic = await until(async () => {
+      const mine = published.filter((e) => e.stream_id === `task-${first.id as string}`);
+      return mine.length >= expected.length ? mine : undefined;
+    }, 'the task events on Kafka');
+    expect(onTopic.map((e) => e.event_type)).toEqual(expected);
+    expect(onTopic.map((e) => e.stream_position)).toEqual(expected.map((_, i) => i + 1));
+    expect(new Set(onTopic.map((e) => e.user_id))).toEqual(new Set([user]));
+  });
+
+  it('accepts exactly one of 100 concurrent submissions to a task; the rest are 409, none 500', async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    await propose(user, pathId, ['graph-assembly-order']);
+    const [task] = await tasksOf(user, pathId, 1);
+    const id = (task as { id: string }).id;
+
+    const statuses = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        call('POST', `/v1/study-tasks/${id}/submit`, user, {
+          language: 'python',
+          code: `x = ${i}`,
+        }).then((r) => r.status),
+      ),
+    );
+
+    expect(statuses.filter((s) => s === 202)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(99);
+    const trail = await call('GET', `/v1/study-tasks/${id}/events`, user);
+    const events = trail.body.events as { event_type: string; stream_position: number }[];
+    expect(events.map((e) => e.event_type)).toEqual([
+      'task.created',
+      'task.started',
+      'task.status_changed',
+      'task.submitted',
+      'task.status_changed',
+    ]);
+    expect(events.map((e) => e.stream_position)).toEqual([1, 2, 3, 4, 5]);
+    expect((await call('GET', `/v1/study-tasks/${id}`, user)).body).toMatchObject({
+      status: 'submitted',
+      attempts: 1,
+      version: 5,
+    });
+  });
+
+  it("hides other users' paths and tasks behind 404, and wants a token", async () => {
+    const owner = `user-${randomUUID()}`;
+    const pathId = await newPath(owner);
+    await propose(owner, pathId, ['graph-timed-trains']);
+    const [task] = await tasksOf(owner, pathId, 1);
+    const taskId = (task as { id: string }).id;
+    const stranger = `user-${randomUUID()}`;
+
+    for (const [method, path, body] of [
+      ['GET', `/v1/study-paths/${pathId}`, undefined],
+      ['POST', `/v1/study-paths/${pathId}/pause`, {}],
+      ['GET', `/v1/study-paths/${pathId}/events`, undefined],
+      ['GET', `/v1/study-tasks/${taskId}`, undefined],
+      ['PATCH', `/v1/study-tasks/${taskId}/status`, { status: 'skipped' }],
+      ['POST', `/v1/study-tasks/${taskId}/submit`, { language: 'python', code: 'x' }],
+      ['GET', `/v1/study-tasks/${taskId}/events`, undefined],
+    ] as const) {
+      expect([method, path, (await call(method, path, stranger, body)).status]).toEqual([
+        method,
+        path,
+        404,
+      ]);
+    }
+    expect((await call('GET', `/v1/study-tasks?path_id=${pathId}`, stranger)).body.items).toEqual(
+      [],
+    );
+    const anonymous = await call('GET', `/v1/study-paths/${pathId}`, null);
+    expect(anonymous).toMatchObject({
+      status: 401,
+      body: { statusCode: 401, error: 'Unauthorized' },
+    });
+  });
+
+  it('answers bad input with the right 4xx and one error shape', async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    await propose(user, pathId, ['graph-fragile-cables']);
+    const [task] = await tasksOf(user, pathId, 1);
+    const submit = `/v1/study-tasks/${(task as { id: string }).id}/submit`;
+
+    const big = await call('POST', submit, user, {
+      language: 'python',
+      code: 'x'.repeat(64 * 1024 + 1),
+    });
+    expect(big).toMatchObject({
+      status: 413,
+      body: { statusCode: 413, error: 'Payload Too Large' },
+    });
+    const cobol = await call('POST', submit, user, { language: 'cobol', code: 'x' });
+    expect(cobol).toMatchObject({
+      status: 400,
+      body: { message: 'language must be python or javascript' },
+    });
+    expect((await call('POST', submit, user, '{"language": "python", "code": ')).status).toBe(400);
+    expect((await call('GET', '/v1/study-tasks/not-a-uuid', user)).status).toBe(400);
+    expect((await call('GET', '/v1/study-tasks?limit=1000', user)).status).toBe(400);
+    expect((await call('GET', '/v1/study-tasks?cursor=bm90LWEtY3Vyc29y', user)).status).toBe(400);
+    const unknown = await call('POST', '/v1/study-paths', `user-${randomUUID()}`, {
+      track_id: 'google-l5',
+    });
+    expect(unknown).toMatchObject({ status: 400, body: { message: 'unknown track "google-l5"' } });
+    const extra = await call('POST', '/v1/study-paths', `user-${randomUUID()}`, {
+      track_id: 'meta-swe',
+      admin: true,
+    });
+    expect(extra).toMatchObject({
+      status: 400,
+      body: { details: { problems: ['property admin should not exist'] } },
+    });
+  });
+
+  it('never answers random bodies and parameters with a 500', async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    await propose(user, pathId, ['graph-archive-alphabet']);
+    const [task] = await tasksOf(user, pathId, 1);
+    const taskId = (task as { id: string }).id;
+    const json = fc.oneof(
+      fc.jsonValue(),
+      fc.object(),
+      fc.record({ track_id: fc.string(), config: fc.jsonValue() }),
+    );
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(
+          ['POST', '/v1/study-paths'],
+          ['PATCH', `/v1/study-paths/${pathId}/config`],
+          ['POST', `/v1/study-paths/${pathId}/pause`],
+          ['PATCH', `/v1/study-tasks/${taskId}/status`],
+          ['POST', `/v1/study-tasks/${taskId}/submit`],
+        ),
+        json,
+        async ([method, path], body) => {
+          const { status } = await call(method as string, path as string, user, body);
+          return status < 500;
+        },
+      ),
+      { numRuns: 150 },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom(
+            'path_id',
+            'status',
+            'module',
+            'source',
+            'from',
+            'to',
+            'cursor',
+            'limit',
+            'other',
+          ),
+          fc.string(),
+        ),
+        async (params) => {
+          const { status } = await call(
+            'GET',
+            `/v1/study-tasks?${new URLSearchParams(params).toString()}`,
+            user,
+          );
+          return status < 500;
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('expires tasks not started within the window, once, with several rounds at once', async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    await propose(user, pathId, ['graph-courier-reach', 'graph-largest-spill']);
+    const [pending, started] = (await tasksOf(user, pathId, 2)) as [{ id: string }, { id: string }];
+    await call('PATCH', `/v1/study-tasks/${started.id}/status`, user, { status: 'in_progress' });
+    const job = running.app.get(TaskExpiryJob);
+    const later = new Date(Date.now() + 8 * 86_400_000);
+
+    const rounds = await Promise.all([job.runOnce(later), job.runOnce(later), job.runOnce(later)]);
+
+    expect(rounds.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1);
+    expect((await call('GET', `/v1/study-tasks/${pending.id}`, user)).body.status).toBe('expired');
+    expect((await call('GET', `/v1/study-tasks/${started.id}`, user)).body.status).toBe(
+      'in_progress',
+    );
+    const trail = await call('GET', `/v1/study-tasks/${pending.id}/events`, user);
+    expect(
+      (trail.body.events as { event_type: string }[]).filter(
+        (e) => e.event_type === 'task.expired',
+      ),
+    ).toHaveLength(1);
+  });
+});

@@ -1,0 +1,174 @@
+import { Injectable } from '@nestjs/common';
+import type { EventEnvelope } from '@studypath/contracts';
+import type { EntityManager } from 'typeorm';
+import type { PathEvent } from '../domain/path.decider';
+import type { TaskEvent } from '../domain/task.decider';
+
+type Envelope = EventEnvelope & (PathEvent | TaskEvent);
+
+/**
+ * Keeps the inline projections `study_paths` and `study_tasks` in step with the log. Called in the
+ * transaction of each append, so a projection is never behind or ahead of its stream; `version` is
+ * the stream position it reflects.
+ */
+@Injectable()
+export class PathProjector {
+  async apply(events: readonly EventEnvelope[], manager: EntityManager): Promise<void> {
+    for (const event of events) await this.applyOne(event as Envelope, manager);
+  }
+
+  private async applyOne(event: Envelope, manager: EntityManager): Promise<void> {
+    const at = event.occurred_at;
+    const version = event.stream_position;
+    switch (event.event_type) {
+      case 'path.created':
+        await manager.query(
+          `INSERT INTO path.study_paths (path_id, user_id, track_id, status, config, version, created_at, updated_at)
+           VALUES ($1, $2, $3, 'active', $4, $5, $6, $6)`,
+          [
+            event.data.path_id,
+            event.user_id,
+            event.data.track_id,
+            JSON.stringify(event.data.config),
+            version,
+            at,
+          ],
+        );
+        return;
+      case 'path.config_updated':
+        await this.updatePath(
+          manager,
+          event.data.path_id,
+          'config = $4',
+          [JSON.stringify(event.data.config)],
+          version,
+          at,
+        );
+        return;
+      case 'path.paused':
+        await this.updatePath(manager, event.data.path_id, `status = 'paused'`, [], version, at);
+        return;
+      case 'path.resumed':
+        await this.updatePath(manager, event.data.path_id, `status = 'active'`, [], version, at);
+        return;
+      case 'path.archived':
+        await this.updatePath(manager, event.data.path_id, `status = 'archived'`, [], version, at);
+        return;
+      case 'task.created':
+        await manager.query(
+          `INSERT INTO path.study_tasks (task_id, path_id, user_id, problem_id, module, topics, difficulty, order_index,
+             source, status, max_attempts, metadata, version, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $13, $13)`,
+          [
+            event.data.task_id,
+            event.data.path_id,
+            event.user_id,
+            event.data.problem_id,
+            event.data.module,
+            event.data.topics,
+            event.data.difficulty,
+            event.data.order,
+            event.data.source,
+            Number(event.data.metadata?.max_attempts ?? 3),
+            JSON.stringify(event.data.metadata ?? {}),
+            version,
+            at,
+          ],
+        );
+        return;
+      case 'task.started':
+        await this.updateTask(manager, event.data.task_id, 'started_at = $4', [at], version, at);
+        return;
+      case 'task.status_changed':
+        await this.updateTask(
+          manager,
+          event.data.task_id,
+          `status = $4,
+           completed_at = CASE WHEN $4 IN ('completed', 'failed') THEN $5::timestamptz ELSE completed_at END,
+           time_spent_seconds = CASE WHEN $4 IN ('completed', 'failed') AND started_at IS NOT NULL
+             THEN extract(epoch FROM $5::timestamptz - started_at)::int ELSE time_spent_seconds END`,
+          [event.data.to, at],
+          version,
+          at,
+        );
+        return;
+      case 'task.submitted':
+        await this.updateTask(
+          manager,
+          event.data.task_id,
+          'attempts = $4, last_submission_id = $5',
+          [event.data.attempt, event.data.submission_id],
+          version,
+          at,
+        );
+        return;
+      case 'task.evaluated': {
+        const { submission_id, status, score, passed_tests, total_tests, runtime_ms, memory_kb } =
+          event.data;
+        const evaluation = {
+          submission_id,
+          status,
+          score,
+          passed_tests,
+          total_tests,
+          runtime_ms,
+          memory_kb,
+        };
+        await this.updateTask(
+          manager,
+          event.data.task_id,
+          `last_evaluation = $4, attempts = attempts - CASE WHEN $5 THEN 1 ELSE 0 END`,
+          [JSON.stringify(evaluation), evaluation.status === 'infrastructure_error'],
+          version,
+          at,
+        );
+        return;
+      }
+      case 'task.hint_requested':
+        await this.updateTask(
+          manager,
+          event.data.task_id,
+          'hints_used = hints_used + 1',
+          [],
+          version,
+          at,
+        );
+        return;
+      case 'task.hint_delivered':
+      case 'task.expired':
+      case 'task.skipped':
+        await this.updateTask(manager, event.data.task_id, '', [], version, at);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private async updatePath(
+    manager: EntityManager,
+    pathId: string,
+    set: string,
+    params: unknown[],
+    version: number,
+    at: string,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE path.study_paths SET ${set ? `${set}, ` : ''}version = $2, updated_at = $3 WHERE path_id = $1`,
+      [pathId, version, at, ...params],
+    );
+  }
+
+  private async updateTask(
+    manager: EntityManager,
+    taskId: string,
+    set: string,
+    params: unknown[],
+    version: number,
+    at: string,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE path.study_tasks SET ${set ? `${set}, ` : ''}version = $2, updated_at = $3 WHERE task_id = $1`,
+      [taskId, version, at, ...params],
+    );
+  }
+}

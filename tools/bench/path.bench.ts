@@ -1,0 +1,162 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { META_SWE } from '@studypath/contracts';
+import { PathDatabase } from '@studypath/path-service';
+import { createServiceDataSource, migrateServiceSchema } from '@studypath/platform';
+import { runTypeScript, startInfrastructure } from '@studypath/testing';
+import autocannon from 'autocannon';
+import jwt from 'jsonwebtoken';
+import { Client } from 'pg';
+
+/**
+ * `npm run bench:path`: throughput and latency of GET /v1/study-tasks/next against the path
+ * service as its own process on the real PostgreSQL, Redis and Kafka, with a database holding
+ * BENCH_USERS (10,000) users × BENCH_TASKS (50) tasks. Load: BENCH_CONNECTIONS (64) connections
+ * for BENCH_SECONDS (20) s, each request as a random user.
+ */
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const TASKS = Number(process.env.BENCH_TASKS ?? 50);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
+const ISSUER = 'https://bench.local';
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function seed(url: string): Promise<void> {
+  const dataSource = createServiceDataSource({
+    ...PathDatabase,
+    url,
+    poolMax: 2,
+    applicationName: 'bench-seed',
+  });
+  await dataSource.initialize();
+  await migrateServiceSchema(dataSource, { log: () => undefined });
+  const config = {
+    target_interview_date: null,
+    timezone: 'UTC',
+    hours_per_week: 5,
+    starting_levels: Object.fromEntries(META_SWE.modules.map((m) => [m.id, 1])),
+    personalization_weights: Object.fromEntries(META_SWE.modules.map((m) => [m.id, 1])),
+    pending_tasks_ahead: 5,
+    max_attempts: 3,
+    expiry_days: 7,
+  };
+  const started = Date.now();
+  await dataSource.query(
+    `INSERT INTO path.study_paths (path_id, user_id, track_id, status, config, version, created_at, updated_at)
+     SELECT md5('path' || u)::uuid, 'bench-user-' || u, 'meta-swe', 'active', $2::jsonb, 1, now(), now()
+       FROM generate_series(1, $1) AS u`,
+    [USERS, JSON.stringify(config)],
+  );
+  const chunk = 1000;
+  for (let from = 1; from <= USERS; from += chunk) {
+    const to = Math.min(USERS, from + chunk - 1);
+    // Most tasks are finished; the last ten of each path wait, the first of those in progress.
+    await dataSource.query(
+      `INSERT INTO path.study_tasks (task_id, path_id, user_id, problem_id, module, topics, difficulty, order_index, source,
+         status, attempts, max_attempts, hints_used, metadata, version, created_at, updated_at)
+       SELECT md5('task' || u || '-' || t)::uuid, md5('path' || u)::uuid, 'bench-user-' || u,
+              (ARRAY['graph-courier-reach', 'arr-sensor-spikes', 'hash-first-repeat-badge', 'dp-shelf-boards'])[1 + t % 4],
+              'graphs', ARRAY['bfs'], 1 + t % 5, t, 'initial',
+              CASE WHEN t < $3 - 10 THEN 'completed' WHEN t = $3 - 10 THEN 'in_progress' ELSE 'pending' END,
+              1, 3, 0, '{}'::jsonb, 3, now() - (($3 - t) || ' hours')::interval, now()
+         FROM generate_series($1::int, $2::int) AS u, generate_series(0, $3 - 1) AS t`,
+      [from, to, TASKS],
+    );
+    if ((to / chunk) % 2 === 0 || to === USERS)
+      log(`  seeded ${to}/${USERS} users (${to * TASKS} tasks)`);
+  }
+  await dataSource.query('ANALYZE path.study_paths; ANALYZE path.study_tasks');
+  log(`  seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await dataSource.destroy();
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '../..');
+  const infra = await startInfrastructure(root, (line) => log(`[infra] ${line}`));
+  const admin = new Client({ connectionString: infra.postgres.url });
+  await admin.connect();
+  const database = `sp_bench_path_${randomUUID().slice(0, 8)}`;
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = new URL(infra.postgres.url);
+  url.pathname = `/${database}`;
+  let server: ReturnType<typeof runTypeScript> | undefined;
+  try {
+    log(`seeding ${USERS} users × ${TASKS} tasks`);
+    await seed(url.toString());
+    server = runTypeScript('apps/path-service/src/main.ts', {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: url.toString(),
+      DATABASE_POOL_MAX: '16',
+      REDIS_URL: infra.redis.url,
+      KAFKA_BROKERS: infra.kafka.brokers.join(','),
+      KAFKA_NAMESPACE: `bench${randomUUID().slice(0, 6)}.`,
+      AUTH_HS256_SECRET: SECRET,
+      AUTH_ISSUER: ISSUER,
+    });
+    const [, base] = await server.waitFor(/listening on (http:\/\/\S+) /, 120_000);
+    const tokens = Array.from({ length: USERS }, (_, i) =>
+      jwt.sign({}, SECRET, {
+        algorithm: 'HS256',
+        issuer: ISSUER,
+        subject: `bench-user-${i + 1}`,
+        expiresIn: 3600,
+      }),
+    );
+    const probe = await fetch(`${base}/v1/study-tasks/next`, {
+      headers: { authorization: `Bearer ${tokens[0]}` },
+    });
+    if (probe.status !== 200)
+      throw new Error(`GET /v1/study-tasks/next answered ${probe.status}: ${await probe.text()}`);
+
+    const run = (seconds: number) =>
+      autocannon({
+        url: `${base}/v1/study-tasks/next`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [
+          {
+            setupRequest: (request) => ({
+              ...request,
+              headers: {
+                authorization: `Bearer ${tokens[Math.floor(Math.random() * tokens.length)]}`,
+              },
+            }),
+          },
+        ],
+      });
+    log('warming up (5 s)');
+    await run(5);
+    log(`measuring: ${CONNECTIONS} connections for ${SECONDS} s, a random user per request`);
+    const result = await run(SECONDS);
+    const errors = result.errors + result.timeouts + result.non2xx;
+    log('\nGET /v1/study-tasks/next');
+    log(`  requests:   ${result.requests.total} (${errors} errors/timeouts/non-2xx)`);
+    log(`  throughput: ${Math.round(result.requests.average)} requests/s`);
+    log(
+      `  latency:    p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
+    );
+  } finally {
+    await server?.stop('SIGTERM');
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+    await infra.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
