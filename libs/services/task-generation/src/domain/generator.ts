@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import type { ModuleId, Track } from '@studypath/contracts';
+
+/** What the generator needs to know of a problem. */
+export interface CatalogProblem {
+  id: string;
+  module: ModuleId;
+  difficulty: number;
+  topics: readonly string[];
+}
+
+export type Outcome = 'open' | 'passed' | 'failed' | 'skipped' | 'expired';
+
+/** A task of the path so far (created or proposed), in path order. */
+export interface HistoryTask {
+  problemId: string;
+  module: ModuleId;
+  difficulty: number;
+  topics: readonly string[];
+  source: 'initial' | 'adaptive' | 'review';
+  outcome: Outcome;
+  /** When the outcome became known (the path's event sequence); open tasks have none. */
+  decidedAt?: number;
+  /** When the task was proposed (same sequence). */
+  proposedAt: number;
+}
+
+export interface GeneratorConfig {
+  starting_levels: Readonly<Record<string, number>>;
+  personalization_weights: Readonly<Record<string, number>>;
+  hours_per_week: number;
+  target_interview_date: string | null;
+}
+
+export interface ProposedTask {
+  problem_id: string;
+  module: ModuleId;
+  topics: string[];
+  difficulty: number;
+  source: 'initial' | 'adaptive' | 'review';
+  reason: string;
+}
+
+export interface GenerateInput {
+  track: Track;
+  catalog: readonly CatalogProblem[];
+  config: GeneratorConfig;
+  history: readonly HistoryTask[];
+  /** How many tasks to propose. */
+  count: number;
+  /** Seeds every tie-break: the same inputs give the same tasks. */
+  seed: string;
+  /** Days until the interview, when known (an urgent path opens every module at once). */
+  daysToInterview?: number | null;
+  source: 'initial' | 'adaptive';
+  /** The path's event sequence now: later than every decidedAt and proposedAt in the history. */
+  clock: number;
+}
+
+/** Minutes a task of each difficulty takes, for sizing the first week. */
+const MINUTES_BY_DIFFICULTY = [0, 25, 35, 45, 60, 75];
+
+/** How many tasks the first week holds at the configured hours (at least 3, at most 25). */
+export function initialBatchSize(config: GeneratorConfig, track: Track): number {
+  const levels = track.modules.map((m) => config.starting_levels[m.id] ?? 1);
+  const average = levels.reduce((sum, level) => sum + (MINUTES_BY_DIFFICULTY[level] ?? 45), 0) / levels.length;
+  return Math.max(3, Math.min(25, Math.floor((config.hours_per_week * 60) / average)));
+}
+
+/** A small deterministic PRNG (mulberry32) seeded from a string. */
+function random(seed: string): () => number {
+  let state = createHash('sha256').update(seed).digest().readUInt32LE(0);
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const clamp = (value: number): number => Math.max(1, Math.min(5, value));
+
+/**
+ * The next `count` tasks of a path: a pure, deterministic function of the configuration, the
+ * path's history and the catalog. Rules, each also checked by property tests:
+ * - modules follow the track, weighted by the personalization weights and by weak spots, more
+ *   modules opening as the path goes on (all at once when the interview is near);
+ * - within a module the difficulty starts at the configured level, steps up after a success, never
+ *   more than +1 over the module's previous task, and eases after a failure;
+ * - after two failures in a row the next task is easier, or a review of something already solved;
+ * - no topic twice in a row within a module where another is available;
+ * - no problem twice, except as a review.
+ */
+export function generateTasks(input: GenerateInput): ProposedTask[] {
+  const next = random(input.seed);
+  const history: HistoryTask[] = [...input.history];
+  const proposals: ProposedTask[] = [];
+  for (let i = 0; i < input.count; i++) {
+    const task = proposeOne(input, history, next);
+    if (!task) break; // the catalog has nothing left that fits
+    proposals.push(task);
+    history.push({
+      problemId: task.problem_id,
+      module: task.module,
+      difficulty: task.difficulty,
+      topics: task.topics,
+      source: task.source,
+      outcome: 'open',
+      proposedAt: input.clock,
+    });
+  }
+  return proposals;
+}
+
+function lastInModule(history: readonly HistoryTask[], module: string): HistoryTask | undefined {
+  for (let i = history.length - 1; i >= 0; i--) if (history[i]?.module === module) return history[i];
+  return undefined;
+}
+
+/** The outcomes decided so far, in the order they became known. */
+function decided(history: readonly HistoryTask[]): HistoryTask[] {
+  return history
+    .filter((t) => t.outcome !== 'open' && t.decidedAt !== undefined)
+    .sort((a, b) => (a.decidedAt as number) - (b.decidedAt as number));
+}
+
+/** True when the last two decided outcomes failed and nothing was proposed after the second one yet. */
+export function needsRelief(history: readonly HistoryTask[]): HistoryTask | undefined {
+  const outcomes = decided(history).filter((t) => t.outcome === 'passed' || t.outcome === 'failed');
+  const [a, b] = outcomes.slice(-2);
+  if (!a || !b || a.outcome !== 'failed' || b.outcome !== 'failed') return undefined;
+  // Relief already given: a task proposed after the second failure was known is easier or a review.
+  const after = history.filter((t) => t.proposedAt > (b.decidedAt as number));
+  return after.some((t) => t.source === 'review' || t.difficulty < b.difficulty || b.difficulty === 1) ? undefined : b;
+}
+
+/** The difficulty a module's next task should have, before the +1 cap and catalog availability. */
+function targetDifficulty(input: GenerateInput, history: readonly HistoryTask[], module: string): number {
+  const last = lastInModule(history, module);
+  if (!last) return clamp(input.config.starting_levels[module] ?? 1);
+  switch (last.outcome) {
+    case 'passed':
+      return clamp(last.difficulty + 1);
+    case 'failed':
+      return clamp(last.difficulty - 1);
+    case 'open':
+    case 'skipped':
+    case 'expired':
+      return last.difficulty;
+  }
+}
+
+function moduleWeights(input: GenerateInput, history: readonly HistoryTask[]): Map<string, number> {
+  const weights = new Map<string, number>();
+  const modules = input.track.modules;
+  // Modules open along the track: two at first, one more every three tasks; all when urgent.
+  const urgent = input.daysToInterview !== null && input.daysToInterview !== undefined && input.daysToInterview <= 14;
+  const open = urgent ? modules.length : Math.min(modules.length, 2 + Math.floor(history.length / 3));
+  modules.forEach((module, index) => {
+    if (index >= open) return;
+    const mine = history.filter((t) => t.module === module.id);
+    const failures = mine.filter((t) => t.outcome === 'failed').length;
+    const graded = mine.filter((t) => t.outcome === 'failed' || t.outcome === 'passed').length;
+    const weakness = graded === 0 ? 1 : 1 + (2 * failures) / graded;
+    const preference = input.config.personalization_weights[module.id] ?? 1;
+    weights.set(module.id, preference * weakness);
+  });
+  return weights;
+}
+
+function proposeOne(input: GenerateInput, history: HistoryTask[], next: () => number): ProposedTask | undefined {
+  const used = new Set(history.filter((t) => t.source !== 'review').map((t) => t.problemId));
+  const failed = needsRelief(history);
+  if (failed) {
+    const relief = review(history, next, failed) ?? easier(input, history, next, failed, used);
+    if (relief) return relief;
+  }
+  // Modules by deficit: how far each is below its weighted share of the tasks so far.
+  const weights = moduleWeights(input, history);
+  const total = [...weights.values()].reduce((a, b) => a + b, 0);
+  const order: string[] = input.track.modules.map((m) => m.id);
+  const ranked = [...weights.entries()]
+    .filter(([, weight]) => weight > 0)
+    .map(([module, weight]) => {
+      const share = (weight / total) * (history.length + 1);
+      const done = history.filter((t) => t.module === module).length;
+      return { module, deficit: share - done, tie: next() };
+    })
+    .sort((a, b) => b.deficit - a.deficit || order.indexOf(a.module) - order.indexOf(b.module) || a.tie - b.tie);
+  for (const { module } of ranked) {
+    const task = pick(input, history, next, module, targetDifficulty(input, history, module), used, 'new');
+    if (task) return task;
+  }
+  return undefined;
+}
+
+/** A problem of `module` near `difficulty` (never above the module's previous task + 1), rotating topics. */
+function pick(
+  input: GenerateInput,
+  history: readonly HistoryTask[],
+  next: () => number,
+  module: string,
+  difficulty: number,
+  used: ReadonlySet<string>,
+  why: string,
+): ProposedTask | undefined {
+  const previous = lastInModule(history, module);
+  const ceiling = previous ? previous.difficulty + 1 : 5;
+  const target = Math.min(difficulty, ceiling);
+  const lastTopic = previous?.topics[0];
+  const fresh = input.catalog.filter((p) => p.module === module && !used.has(p.id) && p.difficulty <= ceiling);
+  if (fresh.length === 0) return retry(history, module, ceiling, next);
+  // Closest to the target difficulty, preferring easier over harder; then another topic than last time.
+  const distance = (p: CatalogProblem): number => Math.abs(p.difficulty - target) * 2 + (p.difficulty > target ? 1 : 0);
+  const best = Math.min(...fresh.map(distance));
+  const closest = fresh.filter((p) => distance(p) === best);
+  const rotated = closest.filter((p) => p.topics[0] !== lastTopic);
+  const pool = (rotated.length > 0 ? rotated : closest).sort((a, b) => a.id.localeCompare(b.id));
+  const chosen = pool[Math.floor(next() * pool.length)] as CatalogProblem;
+  const reason =
+    why === 'new'
+      ? !previous
+        ? `first ${module} task, at the starting level ${chosen.difficulty}`
+        : previous.outcome === 'passed'
+          ? `${module}: a step up after a success`
+          : previous.outcome === 'failed'
+            ? `${module}: easier after a miss`
+            : `${module}: next at level ${chosen.difficulty}`
+      : why;
+  return {
+    problem_id: chosen.id,
+    module: chosen.module,
+    topics: [...chosen.topics],
+    difficulty: chosen.difficulty,
+    source: input.source,
+    reason,
+  };
+}
+
+/**
+ * Another go at a problem missed earlier (as a review), when the module has no new problem at the
+ * levels it allows: the catalog is finite, and a weak module should not simply stop.
+ */
+function retry(history: readonly HistoryTask[], module: string, ceiling: number, next: () => number): ProposedTask | undefined {
+  const open = new Set(history.filter((t) => t.outcome === 'open').map((t) => t.problemId));
+  const missed = history.filter(
+    (t) => t.module === module && (t.outcome === 'failed' || t.outcome === 'skipped' || t.outcome === 'expired') && t.difficulty <= ceiling && !open.has(t.problemId),
+  );
+  if (missed.length === 0) return undefined;
+  const easiest = Math.min(...missed.map((t) => t.difficulty));
+  const pool = missed.filter((t) => t.difficulty === easiest).sort((a, b) => a.problemId.localeCompare(b.problemId));
+  const chosen = pool[Math.floor(next() * pool.length)] as HistoryTask;
+  return {
+    problem_id: chosen.problemId,
+    module: chosen.module,
+    topics: [...chosen.topics],
+    difficulty: chosen.difficulty,
+    source: 'review',
+    reason: `${module}: another go at a problem missed earlier`,
+  };
+}
+
+/** A review of a problem already solved, no harder than its module allows. */
+function review(history: readonly HistoryTask[], next: () => number, failed: HistoryTask): ProposedTask | undefined {
+  const solved = history.filter((t) => t.outcome === 'passed');
+  const eligible = solved.filter((t) => {
+    const previous = lastInModule(history, t.module);
+    return !previous || t.difficulty <= previous.difficulty + 1;
+  });
+  if (eligible.length === 0) return undefined;
+  // Prefer the module that just went wrong, then the easiest.
+  const sameModule = eligible.filter((t) => t.module === failed.module);
+  const pool = (sameModule.length > 0 ? sameModule : eligible).sort((a, b) => a.difficulty - b.difficulty || a.problemId.localeCompare(b.problemId));
+  const easiest = pool.filter((t) => t.difficulty === pool[0]?.difficulty);
+  const chosen = easiest[Math.floor(next() * easiest.length)] as HistoryTask;
+  return {
+    problem_id: chosen.problemId,
+    module: chosen.module,
+    topics: [...chosen.topics],
+    difficulty: chosen.difficulty,
+    source: 'review',
+    reason: 'two misses in a row: a review of something already solved',
+  };
+}
+
+/** An easier new problem than the last failure, in any open module. */
+function easier(
+  input: GenerateInput,
+  history: readonly HistoryTask[],
+  next: () => number,
+  failed: HistoryTask,
+  used: ReadonlySet<string>,
+): ProposedTask | undefined {
+  const target = Math.max(1, failed.difficulty - 1);
+  const modules = [failed.module, ...input.track.modules.map((m) => m.id).filter((m) => m !== failed.module)];
+  for (const module of modules) {
+    const task = pick(input, history, next, module, target, used, 'two misses in a row: an easier problem');
+    if (task && (task.difficulty < failed.difficulty || failed.difficulty === 1)) return task;
+  }
+  return undefined;
+}
