@@ -25,3 +25,4 @@ export * from './tracing/trace-context';
 export * from './http/application-error';
 export * from './http/error-response';
 export * from './http/error.filter';
+export * from './ids/deterministic-uuid';

@@ -7,13 +7,12 @@ import {
   InjectEventStore,
   type PostgresEventStore,
 } from '@studypath/event-store';
-import { InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import { IllegalTransitionError, NotFoundError } from '../domain/domain-errors';
 import { taskDecider, type TaskCommand } from '../domain/task.decider';
 import { PathProjector } from '../projections/path.projector';
 import { PathRepository, type StudyTaskRow } from '../projections/path.repository';
-import { deterministicUuid } from './deterministic-id';
+import { deterministicUuid, InjectDataSource } from '@studypath/platform';
 
 export const taskStream = (taskId: string): string => `task-${taskId}`;
 

@@ -42,7 +42,15 @@ function simulate(
       clock,
     });
     for (const p of proposals) {
-      tasks.push({ problemId: p.problem_id, module: p.module, difficulty: p.difficulty, topics: p.topics, source: p.source, outcome: 'open', proposedAt: clock });
+      tasks.push({
+        problemId: p.problem_id,
+        module: p.module,
+        difficulty: p.difficulty,
+        topics: p.topics,
+        source: p.source,
+        outcome: 'open',
+        proposedAt: clock,
+      });
     }
     clock += 1;
   };
@@ -64,16 +72,27 @@ function violations(sim: Simulation): string[] {
   const { tasks } = sim;
   // No jump of more than +1 over the module's previous task.
   tasks.forEach((task, i) => {
-    const previous = tasks.slice(0, i).reverse().find((t) => t.module === task.module);
+    const previous = tasks
+      .slice(0, i)
+      .reverse()
+      .find((t) => t.module === task.module);
     if (previous && task.difficulty > previous.difficulty + 1) {
-      found.push(`${task.problemId}: difficulty ${task.difficulty} after ${previous.difficulty} in ${task.module}`);
+      found.push(
+        `${task.problemId}: difficulty ${task.difficulty} after ${previous.difficulty} in ${task.module}`,
+      );
     }
   });
   // No problem twice, except as a review; reviews are of problems met before.
   const seen = new Set<string>();
   tasks.forEach((task, i) => {
     if (task.source === 'review') {
-      if (!tasks.slice(0, i).some((t) => t.problemId === task.problemId && t.source !== 'review' && t.outcome !== 'open')) {
+      if (
+        !tasks
+          .slice(0, i)
+          .some(
+            (t) => t.problemId === task.problemId && t.source !== 'review' && t.outcome !== 'open',
+          )
+      ) {
         found.push(`${task.problemId}: a review of something not met before`);
       }
       return;
@@ -85,44 +104,78 @@ function violations(sim: Simulation): string[] {
   const batches = [...new Set(tasks.map((t) => t.proposedAt))].sort((a, b) => a - b);
   for (const at of batches) {
     const graded = tasks
-      .filter((t) => t.decidedAt !== undefined && t.decidedAt < at && (t.outcome === 'passed' || t.outcome === 'failed'))
+      .filter(
+        (t) =>
+          t.decidedAt !== undefined &&
+          t.decidedAt < at &&
+          (t.outcome === 'passed' || t.outcome === 'failed'),
+      )
       .sort((a, b) => (a.decidedAt as number) - (b.decidedAt as number));
     const [a, b] = graded.slice(-2);
     if (!a || !b || a.outcome !== 'failed' || b.outcome !== 'failed') continue;
-    const givenBefore = tasks.some((t) => t.proposedAt > (b.decidedAt as number) && t.proposedAt < at);
+    const givenBefore = tasks.some(
+      (t) => t.proposedAt > (b.decidedAt as number) && t.proposedAt < at,
+    );
     if (givenBefore) continue;
     const first = tasks.find((t) => t.proposedAt === at);
-    const solved = (id: string): boolean => tasks.some((t) => t.problemId === id && t.outcome === 'passed');
-    const relief = first && ((first.source === 'review' && solved(first.problemId)) || first.difficulty < b.difficulty || b.difficulty === 1);
+    const solved = (id: string): boolean =>
+      tasks.some((t) => t.problemId === id && t.outcome === 'passed');
+    const relief =
+      first &&
+      ((first.source === 'review' && solved(first.problemId)) ||
+        first.difficulty < b.difficulty ||
+        b.difficulty === 1);
     if (first && !relief) {
-      found.push(`after two failures (last at ${b.difficulty}), ${first.problemId} at ${first.difficulty}`);
+      found.push(
+        `after two failures (last at ${b.difficulty}), ${first.problemId} at ${first.difficulty}`,
+      );
     }
   }
   // No topic twice in a row within a module where another topic was available at that level.
   tasks.forEach((task, i) => {
     if (task.source === 'review') return;
-    const previous = tasks.slice(0, i).reverse().find((t) => t.module === task.module);
+    const previous = tasks
+      .slice(0, i)
+      .reverse()
+      .find((t) => t.module === task.module);
     if (!previous || previous.topics[0] !== task.topics[0]) return;
-    const used = new Set(tasks.slice(0, i).filter((t) => t.source !== 'review').map((t) => t.problemId));
-    const alternative = catalog.find(
-      (p) => p.module === task.module && !used.has(p.id) && p.difficulty === task.difficulty && p.topics[0] !== task.topics[0],
+    const used = new Set(
+      tasks
+        .slice(0, i)
+        .filter((t) => t.source !== 'review')
+        .map((t) => t.problemId),
     );
-    if (alternative) found.push(`${task.problemId}: topic ${task.topics[0]} twice in ${task.module} though ${alternative.id} was free`);
+    const alternative = catalog.find(
+      (p) =>
+        p.module === task.module &&
+        !used.has(p.id) &&
+        p.difficulty === task.difficulty &&
+        p.topics[0] !== task.topics[0],
+    );
+    if (alternative)
+      found.push(
+        `${task.problemId}: topic ${task.topics[0]} twice in ${task.module} though ${alternative.id} was free`,
+      );
   });
   return found;
 }
 
 const configArbitrary: fc.Arbitrary<GeneratorConfig> = fc.record({
-  starting_levels: fc.record(Object.fromEntries(MODULE_IDS.map((m) => [m, fc.integer({ min: 1, max: 5 })]))),
+  starting_levels: fc.record(
+    Object.fromEntries(MODULE_IDS.map((m) => [m, fc.integer({ min: 1, max: 5 })])),
+  ),
   personalization_weights: fc.record(
     Object.fromEntries(MODULE_IDS.map((m) => [m, fc.constantFrom(0.5, 1, 1, 2, 4)])),
   ),
   hours_per_week: fc.integer({ min: 1, max: 30 }),
   target_interview_date: fc.constant(null),
 });
-const outcomesArbitrary = fc.array(fc.constantFrom<Exclude<Outcome, 'open'>>('passed', 'failed', 'failed', 'skipped', 'expired'), {
-  maxLength: 35,
-});
+const outcomesArbitrary = fc.array(
+  fc.constantFrom<Exclude<Outcome, 'open'>>('passed', 'failed', 'failed', 'skipped', 'expired'),
+  {
+    maxLength: 35,
+  },
+);
 
 function config(levels: number, overrides: Partial<GeneratorConfig> = {}): GeneratorConfig {
   return {
@@ -165,7 +218,10 @@ describe('generateTasks', () => {
   });
 
   it('starts a beginner gently at the beginning of the track', () => {
-    const { tasks } = simulate(config(1, { hours_per_week: 3 }), [], { seed: 'beginner', pendingAhead: 5 });
+    const { tasks } = simulate(config(1, { hours_per_week: 3 }), [], {
+      seed: 'beginner',
+      pendingAhead: 5,
+    });
 
     expect(tasks.length).toBe(initialBatchSize(config(1, { hours_per_week: 3 }), META_SWE));
     expect(tasks.every((t) => t.difficulty <= 2)).toBe(true);
@@ -174,14 +230,23 @@ describe('generateTasks', () => {
     }
     const modules = new Set(tasks.map((t) => t.module));
     expect(modules.size).toBeLessThanOrEqual(4);
-    expect([...modules].sort()).toEqual(META_SWE.modules.slice(0, modules.size).map((m) => m.id).sort());
+    expect([...modules].sort()).toEqual(
+      META_SWE.modules
+        .slice(0, modules.size)
+        .map((m) => m.id)
+        .sort(),
+    );
     expect(tasks.every((t) => t.source === 'initial')).toBe(true);
   });
 
   it('takes a strong candidate who solves everything up to the hardest problems', () => {
-    const { tasks } = simulate(config(3, { hours_per_week: 10 }), Array(30).fill('passed'), { seed: 'strong', pendingAhead: 5 });
+    const { tasks } = simulate(config(3, { hours_per_week: 10 }), Array(30).fill('passed'), {
+      seed: 'strong',
+      pendingAhead: 5,
+    });
 
-    const mean = (list: HistoryTask[]): number => list.reduce((sum, t) => sum + t.difficulty, 0) / list.length;
+    const mean = (list: HistoryTask[]): number =>
+      list.reduce((sum, t) => sum + t.difficulty, 0) / list.length;
     expect(tasks[0]?.difficulty).toBe(3);
     expect(Math.max(...tasks.map((t) => t.difficulty))).toBeGreaterThanOrEqual(4);
     expect(mean(tasks.slice(-10))).toBeGreaterThan(mean(tasks.slice(0, 10)));
@@ -192,8 +257,26 @@ describe('generateTasks', () => {
     const tasks: HistoryTask[] = [];
     const cfg = config(2, { hours_per_week: 8 });
     const run = (count: number): void => {
-      for (const p of generateTasks({ track: META_SWE, catalog, config: cfg, history: tasks, count, seed: `graphs:${clock}`, source: 'adaptive', clock, daysToInterview: 10 })) {
-        tasks.push({ problemId: p.problem_id, module: p.module, difficulty: p.difficulty, topics: p.topics, source: p.source, outcome: 'open', proposedAt: clock });
+      for (const p of generateTasks({
+        track: META_SWE,
+        catalog,
+        config: cfg,
+        history: tasks,
+        count,
+        seed: `graphs:${clock}`,
+        source: 'adaptive',
+        clock,
+        daysToInterview: 10,
+      })) {
+        tasks.push({
+          problemId: p.problem_id,
+          module: p.module,
+          difficulty: p.difficulty,
+          topics: p.topics,
+          source: p.source,
+          outcome: 'open',
+          proposedAt: clock,
+        });
       }
       clock += 1;
     };
@@ -221,7 +304,9 @@ describe('generateTasks', () => {
 
     expect(new Set(tasks.map((t) => t.module)).size).toBeGreaterThanOrEqual(10);
     const later = simulate(cfg, [], { seed: 'soon', pendingAhead: 5, daysToInterview: 90 });
-    expect(new Set(later.tasks.map((t) => t.module)).size).toBeLessThan(new Set(tasks.map((t) => t.module)).size);
+    expect(new Set(later.tasks.map((t) => t.module)).size).toBeLessThan(
+      new Set(tasks.map((t) => t.module)).size,
+    );
   });
 
   it('sizes the first week by the hours the user has', () => {

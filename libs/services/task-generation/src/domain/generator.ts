@@ -63,7 +63,8 @@ const MINUTES_BY_DIFFICULTY = [0, 25, 35, 45, 60, 75];
 /** How many tasks the first week holds at the configured hours (at least 3, at most 25). */
 export function initialBatchSize(config: GeneratorConfig, track: Track): number {
   const levels = track.modules.map((m) => config.starting_levels[m.id] ?? 1);
-  const average = levels.reduce((sum, level) => sum + (MINUTES_BY_DIFFICULTY[level] ?? 45), 0) / levels.length;
+  const average =
+    levels.reduce((sum, level) => sum + (MINUTES_BY_DIFFICULTY[level] ?? 45), 0) / levels.length;
   return Math.max(3, Math.min(25, Math.floor((config.hours_per_week * 60) / average)));
 }
 
@@ -114,7 +115,8 @@ export function generateTasks(input: GenerateInput): ProposedTask[] {
 }
 
 function lastInModule(history: readonly HistoryTask[], module: string): HistoryTask | undefined {
-  for (let i = history.length - 1; i >= 0; i--) if (history[i]?.module === module) return history[i];
+  for (let i = history.length - 1; i >= 0; i--)
+    if (history[i]?.module === module) return history[i];
   return undefined;
 }
 
@@ -132,11 +134,19 @@ export function needsRelief(history: readonly HistoryTask[]): HistoryTask | unde
   if (!a || !b || a.outcome !== 'failed' || b.outcome !== 'failed') return undefined;
   // Relief already given: a task proposed after the second failure was known is easier or a review.
   const after = history.filter((t) => t.proposedAt > (b.decidedAt as number));
-  return after.some((t) => t.source === 'review' || t.difficulty < b.difficulty || b.difficulty === 1) ? undefined : b;
+  return after.some(
+    (t) => t.source === 'review' || t.difficulty < b.difficulty || b.difficulty === 1,
+  )
+    ? undefined
+    : b;
 }
 
 /** The difficulty a module's next task should have, before the +1 cap and catalog availability. */
-function targetDifficulty(input: GenerateInput, history: readonly HistoryTask[], module: string): number {
+function targetDifficulty(
+  input: GenerateInput,
+  history: readonly HistoryTask[],
+  module: string,
+): number {
   const last = lastInModule(history, module);
   if (!last) return clamp(input.config.starting_levels[module] ?? 1);
   switch (last.outcome) {
@@ -155,8 +165,13 @@ function moduleWeights(input: GenerateInput, history: readonly HistoryTask[]): M
   const weights = new Map<string, number>();
   const modules = input.track.modules;
   // Modules open along the track: two at first, one more every three tasks; all when urgent.
-  const urgent = input.daysToInterview !== null && input.daysToInterview !== undefined && input.daysToInterview <= 14;
-  const open = urgent ? modules.length : Math.min(modules.length, 2 + Math.floor(history.length / 3));
+  const urgent =
+    input.daysToInterview !== null &&
+    input.daysToInterview !== undefined &&
+    input.daysToInterview <= 14;
+  const open = urgent
+    ? modules.length
+    : Math.min(modules.length, 2 + Math.floor(history.length / 3));
   modules.forEach((module, index) => {
     if (index >= open) return;
     const mine = history.filter((t) => t.module === module.id);
@@ -169,7 +184,11 @@ function moduleWeights(input: GenerateInput, history: readonly HistoryTask[]): M
   return weights;
 }
 
-function proposeOne(input: GenerateInput, history: HistoryTask[], next: () => number): ProposedTask | undefined {
+function proposeOne(
+  input: GenerateInput,
+  history: HistoryTask[],
+  next: () => number,
+): ProposedTask | undefined {
   const used = new Set(history.filter((t) => t.source !== 'review').map((t) => t.problemId));
   const failed = needsRelief(history);
   if (failed) {
@@ -187,9 +206,20 @@ function proposeOne(input: GenerateInput, history: HistoryTask[], next: () => nu
       const done = history.filter((t) => t.module === module).length;
       return { module, deficit: share - done, tie: next() };
     })
-    .sort((a, b) => b.deficit - a.deficit || order.indexOf(a.module) - order.indexOf(b.module) || a.tie - b.tie);
+    .sort(
+      (a, b) =>
+        b.deficit - a.deficit || order.indexOf(a.module) - order.indexOf(b.module) || a.tie - b.tie,
+    );
   for (const { module } of ranked) {
-    const task = pick(input, history, next, module, targetDifficulty(input, history, module), used, 'new');
+    const task = pick(
+      input,
+      history,
+      next,
+      module,
+      targetDifficulty(input, history, module),
+      used,
+      'new',
+    );
     if (task) return task;
   }
   return undefined;
@@ -209,10 +239,13 @@ function pick(
   const ceiling = previous ? previous.difficulty + 1 : 5;
   const target = Math.min(difficulty, ceiling);
   const lastTopic = previous?.topics[0];
-  const fresh = input.catalog.filter((p) => p.module === module && !used.has(p.id) && p.difficulty <= ceiling);
+  const fresh = input.catalog.filter(
+    (p) => p.module === module && !used.has(p.id) && p.difficulty <= ceiling,
+  );
   if (fresh.length === 0) return retry(history, module, ceiling, next);
   // Closest to the target difficulty, preferring easier over harder; then another topic than last time.
-  const distance = (p: CatalogProblem): number => Math.abs(p.difficulty - target) * 2 + (p.difficulty > target ? 1 : 0);
+  const distance = (p: CatalogProblem): number =>
+    Math.abs(p.difficulty - target) * 2 + (p.difficulty > target ? 1 : 0);
   const best = Math.min(...fresh.map(distance));
   const closest = fresh.filter((p) => distance(p) === best);
   const rotated = closest.filter((p) => p.topics[0] !== lastTopic);
@@ -242,14 +275,25 @@ function pick(
  * Another go at a problem missed earlier (as a review), when the module has no new problem at the
  * levels it allows: the catalog is finite, and a weak module should not simply stop.
  */
-function retry(history: readonly HistoryTask[], module: string, ceiling: number, next: () => number): ProposedTask | undefined {
+function retry(
+  history: readonly HistoryTask[],
+  module: string,
+  ceiling: number,
+  next: () => number,
+): ProposedTask | undefined {
   const open = new Set(history.filter((t) => t.outcome === 'open').map((t) => t.problemId));
   const missed = history.filter(
-    (t) => t.module === module && (t.outcome === 'failed' || t.outcome === 'skipped' || t.outcome === 'expired') && t.difficulty <= ceiling && !open.has(t.problemId),
+    (t) =>
+      t.module === module &&
+      (t.outcome === 'failed' || t.outcome === 'skipped' || t.outcome === 'expired') &&
+      t.difficulty <= ceiling &&
+      !open.has(t.problemId),
   );
   if (missed.length === 0) return undefined;
   const easiest = Math.min(...missed.map((t) => t.difficulty));
-  const pool = missed.filter((t) => t.difficulty === easiest).sort((a, b) => a.problemId.localeCompare(b.problemId));
+  const pool = missed
+    .filter((t) => t.difficulty === easiest)
+    .sort((a, b) => a.problemId.localeCompare(b.problemId));
   const chosen = pool[Math.floor(next() * pool.length)] as HistoryTask;
   return {
     problem_id: chosen.problemId,
@@ -262,7 +306,11 @@ function retry(history: readonly HistoryTask[], module: string, ceiling: number,
 }
 
 /** A review of a problem already solved, no harder than its module allows. */
-function review(history: readonly HistoryTask[], next: () => number, failed: HistoryTask): ProposedTask | undefined {
+function review(
+  history: readonly HistoryTask[],
+  next: () => number,
+  failed: HistoryTask,
+): ProposedTask | undefined {
   const solved = history.filter((t) => t.outcome === 'passed');
   const eligible = solved.filter((t) => {
     const previous = lastInModule(history, t.module);
@@ -271,7 +319,9 @@ function review(history: readonly HistoryTask[], next: () => number, failed: His
   if (eligible.length === 0) return undefined;
   // Prefer the module that just went wrong, then the easiest.
   const sameModule = eligible.filter((t) => t.module === failed.module);
-  const pool = (sameModule.length > 0 ? sameModule : eligible).sort((a, b) => a.difficulty - b.difficulty || a.problemId.localeCompare(b.problemId));
+  const pool = (sameModule.length > 0 ? sameModule : eligible).sort(
+    (a, b) => a.difficulty - b.difficulty || a.problemId.localeCompare(b.problemId),
+  );
   const easiest = pool.filter((t) => t.difficulty === pool[0]?.difficulty);
   const chosen = easiest[Math.floor(next() * easiest.length)] as HistoryTask;
   return {
@@ -293,9 +343,20 @@ function easier(
   used: ReadonlySet<string>,
 ): ProposedTask | undefined {
   const target = Math.max(1, failed.difficulty - 1);
-  const modules = [failed.module, ...input.track.modules.map((m) => m.id).filter((m) => m !== failed.module)];
+  const modules = [
+    failed.module,
+    ...input.track.modules.map((m) => m.id).filter((m) => m !== failed.module),
+  ];
   for (const module of modules) {
-    const task = pick(input, history, next, module, target, used, 'two misses in a row: an easier problem');
+    const task = pick(
+      input,
+      history,
+      next,
+      module,
+      target,
+      used,
+      'two misses in a row: an easier problem',
+    );
     if (task && (task.difficulty < failed.difficulty || failed.difficulty === 1)) return task;
   }
   return undefined;
