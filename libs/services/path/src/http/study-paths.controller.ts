@@ -35,7 +35,7 @@ import {
   ReasonRequest,
   StudyPathResponse,
 } from './path.dto';
-import { auditView, pathView } from './views';
+import { auditPage, pathView } from './views';
 
 const LEVEL = { beginner: 1, intermediate: 2, advanced: 3 } as const;
 
@@ -215,9 +215,6 @@ export class StudyPathsController {
       after: query.after ?? 0,
       limit,
     });
-    return {
-      events: events.map(auditView),
-      next_after: events.length === limit ? (events.at(-1)?.global_position ?? null) : null,
-    };
+    return auditPage(events, limit);
   }
 }

@@ -44,7 +44,7 @@ import {
   TaskPage,
   UpdateTaskStatusRequest,
 } from './task.dto';
-import { auditView, decodeCursor, encodeCursor, problemView, taskView } from './views';
+import { auditPage, decodeCursor, encodeCursor, problemView, taskView } from './views';
 
 @ApiTags('study tasks')
 @ApiBearerAuth()
@@ -207,9 +207,6 @@ export class StudyTasksController {
     const events = (await this.store.readStream(taskStream(id)))
       .filter((e) => e.global_position > (query.after ?? 0))
       .slice(0, limit);
-    return {
-      events: events.map(auditView),
-      next_after: events.length === limit ? (events.at(-1)?.global_position ?? null) : null,
-    };
+    return auditPage(events, limit);
   }
 }

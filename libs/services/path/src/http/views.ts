@@ -1,7 +1,7 @@
 import type { EventEnvelope } from '@studypath/contracts';
 import type { ProblemMetadata } from '@studypath/problem-bank';
 import type { StudyPathRow, StudyTaskRow } from '../projections/path.repository';
-import type { AuditEvent, StudyPathResponse } from './path.dto';
+import type { AuditEvent, AuditEventsPage, StudyPathResponse } from './path.dto';
 import type { ProblemView, StudyTaskResponse } from './task.dto';
 
 // Rows may come from the cache, where dates are strings already.
@@ -74,6 +74,14 @@ export function auditView(event: EventEnvelope): AuditEvent {
     global_position: event.global_position,
     occurred_at: event.occurred_at,
     data: event.data as Record<string, unknown>,
+  };
+}
+
+/** A batch of the audit trail; `next_after` continues it while batches come back full. */
+export function auditPage(events: readonly EventEnvelope[], limit: number): AuditEventsPage {
+  return {
+    events: events.map(auditView),
+    next_after: events.length === limit ? (events.at(-1)?.global_position ?? null) : null,
   };
 }
 
