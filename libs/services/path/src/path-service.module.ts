@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
-import { BundledCatalog, ProblemBank } from '@studypath/problem-bank';
+import { ProblemBankModule } from '@studypath/problem-bank';
 import { PathCommands } from './application/path-commands.service';
 import { TaskCommands } from './application/task-commands.service';
 import { TaskExpiryJob } from './application/task-expiry.job';
@@ -12,7 +12,10 @@ import { PathProjector } from './projections/path.projector';
 import { PathRepository } from './projections/path.repository';
 
 @Module({
-  imports: [EventStoreModule.forService({ database: PathDatabase, eventStore: PathEventStore })],
+  imports: [
+    ProblemBankModule.forRoot(),
+    EventStoreModule.forService({ database: PathDatabase, eventStore: PathEventStore }),
+  ],
   controllers: [StudyPathsController, StudyTasksController],
   providers: [
     PathProjector,
@@ -21,7 +24,6 @@ import { PathRepository } from './projections/path.repository';
     TaskCommands,
     TaskExpiryJob,
     ServiceFactsHandler,
-    { provide: ProblemBank, useFactory: () => new BundledCatalog() },
   ],
 })
 export class PathServiceModule {}
