@@ -16,8 +16,10 @@ export class RedisCache extends Cache implements HealthContributor {
   static connect(url: string, keyPrefix: string): RedisCache {
     const redis = new Redis(url, {
       lazyConnect: false,
-      maxRetriesPerRequest: 2,
+      maxRetriesPerRequest: 1,
       connectTimeout: 5000,
+      // The cache is never the source of truth: better a quick miss than a slow request.
+      commandTimeout: 250,
       enableOfflineQueue: true,
     });
     // Errors surface through /health and failed calls; without a listener ioredis would log each retry.

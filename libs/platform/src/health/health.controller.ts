@@ -1,4 +1,5 @@
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { Response } from 'express';
 import {
   ApiOperation,
   ApiServiceUnavailableResponse,
@@ -34,7 +35,18 @@ export class HealthController {
   })
   @ApiOkResponse({ description: 'Every dependency is up' })
   @ApiServiceUnavailableResponse({ description: 'At least one dependency is down' })
-  check(): Promise<HealthCheckResult> {
+  async check(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    try {
+      return await this.runChecks();
+    } catch (error) {
+      // Terminus's own report, as is (not the API's error shape): SRE and probes read it.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(503);
+      return error.getResponse() as HealthCheckResult;
+    }
+  }
+
+  private runChecks(): Promise<HealthCheckResult> {
     return this.health.check(
       this.registry.all().map((contributor) => async (): Promise<HealthIndicatorResult> => {
         const indicator = this.indicators.check(contributor.healthKey);

@@ -565,3 +565,49 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('path service with Redis down', () => {
+  it('answers from the database when the cache is unreachable, and says so on /health', async () => {
+    const db = await createTestDatabase([PathDatabase]);
+    const running = await startProcess(
+      { name: 'path-service', role: 'service', service: 'path', modules: [PathServiceModule] },
+      {
+        NODE_ENV: 'test',
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'error',
+        DATABASE_URL: db.url,
+        REDIS_URL: 'redis://127.0.0.1:1', // nothing listens there
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
+        KAFKA_NAMESPACE: `t${randomUUID().slice(0, 8)}.`,
+        AUTH_HS256_SECRET: SECRET,
+        AUTH_ISSUER: ISSUER,
+      },
+    );
+    try {
+      const user = `user-${randomUUID()}`;
+      const headers = {
+        authorization: `Bearer ${tokenFor(user)}`,
+        'content-type': 'application/json',
+      };
+      const created = await fetch(`${running.url}/v1/study-paths`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ track_id: 'meta-swe' }),
+      });
+      expect(created.status).toBe(201);
+      for (let i = 0; i < 2; i++) {
+        const active = await fetch(`${running.url}/v1/study-paths/active`, { headers });
+        expect(active.status).toBe(200);
+      }
+      const health = await fetch(`${running.url}/health`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as { error: Record<string, unknown> }).error).toHaveProperty(
+        'cache',
+      );
+    } finally {
+      await running.shutdown();
+      await db.drop();
+    }
+  });
+});

@@ -56,8 +56,10 @@ export async function createTestDatabase(
     .update(JSON.stringify(services.map((s) => [s.schema, s.migrations.map((m) => m.name)])))
     .digest('hex')
     .slice(0, 16);
-  const template = `${TEMPLATE_PREFIX}${fingerprint}`;
-  const name = `${TEST_PREFIX}${randomBytes(6).toString('hex')}`;
+  // Names carry their run (templates) or their birth (copies), so that a run cleans up only what
+  // is its own or stale, never a concurrent run's databases.
+  const template = `${TEMPLATE_PREFIX}${runId()}_${fingerprint}`;
+  const name = `${TEST_PREFIX}${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
 
   await withAdmin(async (admin) => {
     await admin.query('SELECT pg_advisory_lock(hashtext($1))', [template]);
@@ -110,15 +112,35 @@ export async function createTestDatabase(
   };
 }
 
-/** Drops what earlier runs left behind (templates are rebuilt each run, so they follow the migrations). */
+/** This test run's id, from the global setup (or the process, outside Jest). */
+function runId(): string {
+  process.env.STUDYPATH_TEST_RUN ??= Math.floor(Date.now() / 1000).toString(36);
+  return process.env.STUDYPATH_TEST_RUN;
+}
+
+const STALE_SECONDS = 2 * 3600;
+
+/**
+ * Drops what earlier runs left behind: copies born more than two hours ago, and templates of other
+ * runs that old (templates are rebuilt each run, so they follow the migrations). A run going on
+ * next to this one keeps its databases.
+ */
 export async function dropLeftoverTestDatabases(): Promise<number> {
+  const now = Math.floor(Date.now() / 1000);
   return withAdmin(async (admin) => {
     const found = await admin.query<{ datname: string }>(
       `SELECT datname FROM pg_database WHERE datname LIKE '${TEST_PREFIX}%' OR datname LIKE '${TEMPLATE_PREFIX}%'`,
     );
+    let dropped = 0;
     for (const { datname } of found.rows) {
+      const born = datname.startsWith(TEST_PREFIX)
+        ? Number(datname.slice(TEST_PREFIX.length).split('_')[0])
+        : parseInt(datname.slice(TEMPLATE_PREFIX.length).split('_')[0] ?? '', 36);
+      // Names from before this scheme carry no time: they are leftovers too.
+      if (Number.isFinite(born) && now - born < STALE_SECONDS) continue;
       await admin.query(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+      dropped += 1;
     }
-    return found.rowCount ?? 0;
+    return dropped;
   });
 }

@@ -20,6 +20,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.DATABASE_URL = infrastructure.postgres.url;
   process.env.REDIS_URL = infrastructure.redis.url;
   process.env.KAFKA_BROKERS = infrastructure.kafka.brokers.join(',');
+  process.env.STUDYPATH_TEST_RUN = Math.floor(Date.now() / 1000).toString(36);
   await dropLeftoverTestDatabases();
   globalThis.__studypathInfrastructure = infrastructure;
 }
