@@ -49,6 +49,16 @@ const depConstraints = [
     ],
   },
   {
+    sourceTag: 'type:sandbox',
+    onlyDependOnLibsWithTags: [
+      'type:contracts',
+      'type:platform',
+      'type:problem-bank',
+      'type:sandbox',
+      'type:testing',
+    ],
+  },
+  {
     // The harness stays below messaging and the event store, whose tests use it.
     sourceTag: 'type:testing',
     onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'],
@@ -61,6 +71,7 @@ const depConstraints = [
       'type:messaging',
       'type:event-store',
       'type:problem-bank',
+      'type:sandbox',
       'type:service',
       'type:testing',
     ],
@@ -73,6 +84,7 @@ const depConstraints = [
       'type:messaging',
       'type:event-store',
       'type:problem-bank',
+      'type:sandbox',
       'type:service',
     ],
   },

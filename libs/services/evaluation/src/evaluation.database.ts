@@ -1,5 +1,6 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+import { CreateTaskEvaluations1764400000003 } from './migrations/1764400000003-create-task-evaluations';
 
 /** The evaluation service's event store: its append-only log, relayed to its topic. */
 export const EvaluationEventStore: EventStoreTables = {
@@ -10,5 +11,5 @@ export const EvaluationEventStore: EventStoreTables = {
 /** The schema the evaluation service owns, and the migrations that build it, oldest first. */
 export const EvaluationDatabase: ServiceDatabaseOptions = {
   schema: EvaluationEventStore.schema,
-  migrations: [eventStoreMigration(EvaluationEventStore)],
+  migrations: [eventStoreMigration(EvaluationEventStore), CreateTaskEvaluations1764400000003],
 };

@@ -1,0 +1,148 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { buildCommand, type Tools } from './command';
+import { findInterpreters, type Interpreters } from './interpreters';
+import { resolveLimits } from './limits';
+import { LocalSandbox, type LocalSandboxOptions, type SandboxLogger } from './local-sandbox';
+
+const run = promisify(execFile);
+
+export interface CreateCodeRunnerOptions extends Omit<
+  LocalSandboxOptions,
+  'mode' | 'tools' | 'interpreters' | 'mechanism' | 'warnings' | 'logger'
+> {
+  /** A service process: refuse to run (throw) when submissions cannot be isolated. */
+  requireIsolation: boolean;
+  logger?: SandboxLogger;
+  /** Interpreter paths; by default /usr/bin/python3 (else python3 on PATH) and this node. */
+  python?: string;
+  node?: string;
+  /** Tool paths; by default found on PATH (and /usr/bin). */
+  bwrap?: string;
+  prlimit?: string;
+}
+
+async function which(name: string): Promise<string | null> {
+  for (const dir of (process.env.PATH ?? '').split(':').concat(['/usr/bin', '/bin', '/usr/sbin'])) {
+    if (dir && existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+  }
+  return null;
+}
+
+function message(error: unknown): string {
+  if (error && typeof error === 'object' && 'stderr' in error && typeof error.stderr === 'string') {
+    const stderr = error.stderr.trim();
+    if (stderr) return stderr.split('\n').slice(-3).join(' ');
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Probes bubblewrap once, the way runs use it (the same namespaces, binds and limits, both
+ * interpreters starting inside), and returns the reason it cannot isolate, or null when it can.
+ */
+async function probeBubblewrap(
+  tools: Tools,
+  interpreters: Interpreters,
+  runAs: number | null,
+): Promise<string | null> {
+  const limits = resolveLimits();
+  for (const language of ['python', 'javascript'] as const) {
+    const interpreter = interpreters[language];
+    const command = buildCommand({
+      mode: 'bubblewrap',
+      tools,
+      language,
+      interpreter,
+      limits,
+      workDir: '/usr',
+      runAs,
+      tmpSizeMb: 1,
+    });
+    // Replace the harness invocation with a version check of the interpreter.
+    const end = command.args.lastIndexOf(interpreter.executable);
+    const args = [
+      ...command.args.slice(0, end),
+      interpreter.executable,
+      language === 'python' ? '-V' : '-v',
+    ];
+    try {
+      await run(command.file, args, { cwd: '/', env: command.env, timeout: 15_000 });
+    } catch (error: unknown) {
+      return `bubblewrap cannot start ${language} (${interpreter.executable}): ${message(error)}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * The code runner for this machine: a LocalSandbox isolated with bubblewrap when it works, else
+ * (only when isolation is not required, e.g. `npm start` on a laptop) one with rlimits only,
+ * logged as a loud warning. Throws a clear Error when isolation is required and impossible.
+ */
+export async function createCodeRunner(options: CreateCodeRunnerOptions): Promise<LocalSandbox> {
+  const { requireIsolation, logger, python, node, bwrap, prlimit, ...rest } = options;
+  const interpreters = await findInterpreters({ python, node });
+  const prlimitPath = prlimit ?? (await which('prlimit'));
+  if (!prlimitPath) {
+    throw new Error('The code sandbox needs prlimit (util-linux) on PATH');
+  }
+  const bwrapPath = bwrap ?? (await which('bwrap'));
+  const setpriv = await which('setpriv');
+  const root = process.getuid?.() === 0;
+  const runAs = root && setpriv ? (rest.runAs ?? 65534) : null;
+  let reason: string | null = null;
+  let version = '';
+  let disableUserns = false;
+  if (!bwrapPath || !existsSync(bwrapPath)) {
+    reason = 'bubblewrap (bwrap) is not installed';
+  } else {
+    try {
+      const help = await run(bwrapPath, ['--help'], { timeout: 5_000 });
+      disableUserns = help.stdout.includes('--disable-userns');
+      version = (await run(bwrapPath, ['--version'], { timeout: 5_000 })).stdout.trim();
+    } catch (error: unknown) {
+      reason = `bwrap does not run: ${message(error)}`;
+    }
+  }
+  const tools: Tools = {
+    bwrap: bwrapPath ?? 'bwrap',
+    prlimit: prlimitPath,
+    setpriv,
+    bwrapDisableUserns: disableUserns,
+  };
+  reason ??= await probeBubblewrap(tools, interpreters, runAs);
+  const interpreterNote = `python ${interpreters.python.version} (${interpreters.python.executable}), node ${interpreters.javascript.version} (${interpreters.javascript.executable})`;
+  if (!reason) {
+    logger?.log(`code sandbox: ${version}, ${interpreterNote}`);
+    return new LocalSandbox({
+      ...rest,
+      mode: 'bubblewrap',
+      tools,
+      interpreters,
+      mechanism: `${version || 'bubblewrap'} (user, pid, network, ipc, uts namespaces; read-only system; private /tmp) + prlimit`,
+      logger,
+    });
+  }
+  if (requireIsolation) {
+    const hint =
+      bwrapPath && existsSync(bwrapPath)
+        ? `bubblewrap must be able to create user namespaces (in a container: a seccomp/AppArmor profile that permits them) and the interpreters must be readable by uid ${runAs ?? process.getuid?.() ?? '?'} (set python/node to system-wide installations, e.g. /usr/bin/python3)`
+        : 'install bubblewrap (apt-get install bubblewrap)';
+    throw new Error(
+      `The code sandbox cannot isolate submissions: ${reason}. To fix: ${hint}; or run the embedded mode, which may run without isolation.`,
+    );
+  }
+  const warning = `code sandbox NOT ISOLATED: ${reason}; submissions run with rlimits only (no network, filesystem or environment isolation). Acceptable on your own machine for your own code, never for a service.`;
+  logger?.warn(warning);
+  return new LocalSandbox({
+    ...rest,
+    mode: 'rlimits',
+    tools,
+    interpreters,
+    mechanism: 'prlimit (rlimits only)',
+    warnings: [reason],
+    logger,
+  });
+}

@@ -1,0 +1,6 @@
+export * from './code-runner';
+export * from './comparators';
+export * from './create-code-runner';
+export * from './interpreters';
+export * from './limits';
+export * from './local-sandbox';

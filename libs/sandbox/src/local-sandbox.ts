@@ -1,0 +1,352 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { constants as osConstants } from 'node:os';
+import { CodeRunner, type RunRequest, type RunResult, type SandboxLimits } from './code-runner';
+import { buildCommand, HARNESS_FILES, type IsolationMode, type Tools } from './command';
+import type { Interpreters } from './interpreters';
+import { resolveLimits, type Language } from './limits';
+import { assembleResult, type HarnessEvent, type Observation } from './outcome';
+
+/** What the sandbox logs with; a NestJS Logger fits. */
+export interface SandboxLogger {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+export interface LocalSandboxOptions {
+  /** bubblewrap: namespaces + rlimits (isolated); rlimits: prlimit only (NOT isolated). */
+  mode: IsolationMode;
+  tools: Tools;
+  interpreters: Interpreters;
+  /** Limits over the defaults, for every run. */
+  limits?: Partial<SandboxLimits>;
+  /** Limits per language, over `limits`; a request's own limits come last. */
+  languageLimits?: Partial<Record<Language, Partial<SandboxLimits>>>;
+  /** The uid/gid submissions run as when this process is root (default 65534, nobody). */
+  runAs?: number;
+  /** Runs at once; more wait their turn (default: the number of CPUs). */
+  maxConcurrent?: number;
+  /** Where the per-run directories go (default: the OS temp dir). */
+  workRoot?: string;
+  /** Size of the sandbox's private /tmp in MB (default 16). */
+  tmpSizeMb?: number;
+  /** Description of the isolation, for describeIsolation (e.g. the bwrap version). */
+  mechanism?: string;
+  /** Extra warnings, e.g. why the sandbox fell back to rlimits. */
+  warnings?: string[];
+  logger?: SandboxLogger;
+}
+
+const HARNESS_DIR = path.resolve(__dirname, '../harness');
+/** Lines of the protocol channel beyond this are the result of a submission returning too much. */
+const PROTOCOL_LIMIT_BYTES = 32 * 1024 * 1024;
+const STDERR_TAIL_BYTES = 4096;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+const signalNames = new Map<number, NodeJS.Signals>(
+  Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]),
+);
+
+/** A counting semaphore: at most `size` runs at once, the rest in arrival order. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/**
+ * Runs submissions on this machine: a generated harness per language loads the code and calls the
+ * function on every test in one process, under bubblewrap (namespaces, read-only system, no
+ * network, clean environment) and prlimit (CPU, memory, processes, file size); the wall clock and
+ * the output size are enforced here. See docs/sandbox.md.
+ */
+export class LocalSandbox extends CodeRunner {
+  private readonly harness: Record<Language, string>;
+  private readonly slots: Slots;
+  private readonly runAs: number | null;
+
+  constructor(private readonly options: LocalSandboxOptions) {
+    super();
+    this.harness = {
+      python: readFileSync(path.join(HARNESS_DIR, HARNESS_FILES.python.harness), 'utf8'),
+      javascript: readFileSync(path.join(HARNESS_DIR, HARNESS_FILES.javascript.harness), 'utf8'),
+    };
+    this.slots = new Slots(Math.max(1, options.maxConcurrent ?? availableParallelism()));
+    this.runAs =
+      process.getuid?.() === 0 && options.tools.setpriv ? (options.runAs ?? 65534) : null;
+  }
+
+  describeIsolation(): { isolated: boolean; mechanism: string; warnings: string[] } {
+    const warnings = [...(this.options.warnings ?? [])];
+    const isolated = this.options.mode === 'bubblewrap';
+    if (!isolated) {
+      warnings.push(
+        'submissions run without namespaces: they can use the network, read every file this user can read and write outside their directory',
+      );
+    }
+    if (process.getuid?.() === 0 && this.runAs === null) {
+      warnings.push(
+        'running as root without setpriv: the process limit (fork bombs) is not enforced',
+      );
+    } else if (!isolated && this.runAs === null) {
+      warnings.push('no uid of their own: the process limit (fork bombs) is not enforced');
+    }
+    return {
+      isolated,
+      mechanism:
+        this.options.mechanism ?? (isolated ? 'bubblewrap + prlimit' : 'prlimit (rlimits only)'),
+      warnings,
+    };
+  }
+
+  /** Throws unless submissions run isolated (bubblewrap): for a service process at start. */
+  assertIsolation(): void {
+    const isolation = this.describeIsolation();
+    if (!isolation.isolated) {
+      throw new Error(
+        `The code sandbox does not isolate submissions (${isolation.mechanism}): ${isolation.warnings.join('; ')}`,
+      );
+    }
+  }
+
+  /** The limits a request runs with: defaults, the sandbox's, the language's, the request's. */
+  limitsFor(request: Pick<RunRequest, 'language' | 'limits'>): SandboxLimits {
+    return resolveLimits(
+      this.options.limits,
+      this.options.languageLimits?.[request.language],
+      request.limits,
+    );
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    await this.slots.acquire();
+    try {
+      return await this.runNow(request);
+    } finally {
+      this.slots.release();
+    }
+  }
+
+  private infrastructureError(request: RunRequest, detail: string): RunResult {
+    this.options.logger?.warn(`sandbox infrastructure error: ${detail}`);
+    return {
+      status: 'infrastructure_error',
+      score: 0,
+      passed: 0,
+      total: request.tests.length,
+      runtime_ms: null,
+      memory_kb: null,
+      tests: request.tests.map((test, index) => ({
+        index,
+        hidden: test.hidden,
+        status: 'not_run',
+        message: null,
+        actual: null,
+        expected: null,
+        time_ms: null,
+      })),
+      message: 'the sandbox failed to run the code',
+    };
+  }
+
+  private async runNow(request: RunRequest): Promise<RunResult> {
+    let limits: SandboxLimits;
+    const name =
+      request.language === 'python'
+        ? request.signature.python.name
+        : request.signature.javascript.name;
+    try {
+      limits = this.limitsFor(request);
+      if (!IDENTIFIER.test(name)) throw new Error(`invalid function name ${JSON.stringify(name)}`);
+      if (request.tests.length === 0) throw new Error('no tests to run');
+    } catch (error: unknown) {
+      return this.infrastructureError(
+        request,
+        error instanceof Error ? error.message : String(error),
+      );
+    }
+    let workDir: string | null = null;
+    try {
+      workDir = await mkdtemp(path.join(this.options.workRoot ?? tmpdir(), 'studypath-sandbox-'));
+      const files = HARNESS_FILES[request.language];
+      const input = {
+        function: name,
+        params: request.signature.params.map((p) => p.type),
+        returns: request.signature.returns,
+        // Only the arguments: expected values never enter the sandbox.
+        tests: request.tests.map((t) => t.args),
+      };
+      await Promise.all([
+        writeFile(path.join(workDir, files.harness), this.harness[request.language]),
+        writeFile(path.join(workDir, files.solution), request.code),
+        writeFile(path.join(workDir, 'input.json'), JSON.stringify(input)),
+      ]);
+      if (this.options.mode === 'rlimits') {
+        await mkdir(path.join(workDir, 'tmp'));
+        if (this.runAs !== null) {
+          await chown(path.join(workDir, 'tmp'), this.runAs, this.runAs);
+        }
+      }
+      // The submission runs as another uid: it must be able to read its files (only those).
+      await chmod(workDir, 0o755);
+      const command = buildCommand({
+        mode: this.options.mode,
+        tools: this.options.tools,
+        language: request.language,
+        interpreter: this.options.interpreters[request.language],
+        limits,
+        workDir,
+        runAs: this.runAs,
+        tmpSizeMb: this.options.tmpSizeMb ?? 16,
+      });
+      const observation = await observe(command, limits);
+      const { result, infrastructureDetail } = assembleResult(request, limits, observation);
+      if (infrastructureDetail) {
+        this.options.logger?.warn(`sandbox infrastructure error: ${infrastructureDetail}`);
+      }
+      return result;
+    } catch (error: unknown) {
+      return this.infrastructureError(
+        request,
+        error instanceof Error ? error.message : String(error),
+      );
+    } finally {
+      if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Runs the command in its own process group and watches it: protocol lines from fd 3, the
+ * output size of fds 1 and 2, the wall clock. Kills the whole group on a limit or when done.
+ */
+function observe(
+  command: ReturnType<typeof buildCommand>,
+  limits: SandboxLimits,
+): Promise<Observation> {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    const events: HarnessEvent[] = [];
+    const observation: Observation = {
+      events,
+      wallTimeout: false,
+      outputExceeded: null,
+      exitCode: null,
+      signal: null,
+      elapsedMs: 0,
+      stderrTail: '',
+      spawnError: null,
+    };
+    const child = spawn(command.file, command.args, {
+      cwd: command.cwd,
+      env: command.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    });
+    let killed = false;
+    const killGroup = () => {
+      if (killed || child.pid === undefined) return;
+      killed = true;
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    };
+    const timer = setTimeout(() => {
+      observation.wallTimeout = true;
+      killGroup();
+    }, limits.wallMs);
+
+    let outputBytes = 0;
+    const outputLimit = limits.outputKb * 1024;
+    const countOutput = (chunk: Buffer) => {
+      outputBytes += chunk.length;
+      if (outputBytes > outputLimit && !observation.outputExceeded) {
+        observation.outputExceeded = 'output';
+        killGroup();
+      }
+    };
+    let stderrTail = Buffer.alloc(0);
+    child.stdout?.on('data', countOutput);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      countOutput(chunk);
+      stderrTail = Buffer.concat([stderrTail, chunk]);
+      if (stderrTail.length > STDERR_TAIL_BYTES)
+        stderrTail = stderrTail.subarray(-STDERR_TAIL_BYTES);
+    });
+
+    const protocol = child.stdio[3] as NodeJS.ReadableStream | null;
+    let pending: Buffer[] = [];
+    let protocolBytes = 0;
+    const onLine = (line: string) => {
+      if (!line) return;
+      try {
+        const event = JSON.parse(line) as HarnessEvent;
+        if (event && typeof event === 'object' && typeof event.t === 'string') events.push(event);
+        // Everything is in: do not wait for stray processes the submission left behind.
+        if (event.t === 'done' || event.t === 'load_error') killGroup();
+      } catch {
+        // not a harness line
+      }
+    };
+    protocol?.on('data', (chunk: Buffer) => {
+      protocolBytes += chunk.length;
+      if (protocolBytes > PROTOCOL_LIMIT_BYTES) {
+        observation.outputExceeded ??= 'result';
+        killGroup();
+        return;
+      }
+      let start = 0;
+      for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+        pending.push(chunk.subarray(start, nl));
+        onLine(Buffer.concat(pending).toString('utf8'));
+        pending = [];
+        start = nl + 1;
+      }
+      if (start < chunk.length) pending.push(chunk.subarray(start));
+    });
+
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      killGroup();
+      return true;
+    };
+    child.on('error', (error) => {
+      observation.spawnError = `${command.file}: ${error.message}`;
+      if (child.pid === undefined && settle()) resolve(observation);
+    });
+    child.on('close', (code, signal) => {
+      if (!settle()) return;
+      observation.elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
+      observation.exitCode = code;
+      observation.signal =
+        signal ?? (code !== null && code > 128 ? (signalNames.get(code - 128) ?? null) : null);
+      observation.stderrTail = stderrTail.toString('utf8');
+      resolve(observation);
+    });
+  });
+}
