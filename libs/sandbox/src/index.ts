@@ -4,3 +4,4 @@ export * from './create-code-runner';
 export * from './interpreters';
 export * from './limits';
 export * from './local-sandbox';
+export * from './http-code-runner';

@@ -1,6 +1,7 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { EventEnvelope } from '@studypath/contracts';
+import { APP_CONFIG, type AppConfig } from '@studypath/platform';
 import { MessageBus, type Subscription } from '../bus/message-bus';
 import { eventHandler } from '../events/event-codec';
 import { HANDLE_EVENTS, type HandleEventsOptions } from './handle-events.decorator';
@@ -28,6 +29,7 @@ export class EventHandlersExplorer implements OnModuleDestroy {
     private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
     private readonly bus: MessageBus,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async subscribeAll(): Promise<void> {
@@ -62,7 +64,13 @@ export class EventHandlersExplorer implements OnModuleDestroy {
         group,
         topics,
         retry: options.find((o) => o.retry)?.retry,
-        partitionConcurrency: Math.max(...options.map((o) => o.partitionConcurrency ?? 1)),
+        partitionConcurrency: Math.max(
+          ...options.map((o) =>
+            typeof o.partitionConcurrency === 'function'
+              ? o.partitionConcurrency(this.config)
+              : (o.partitionConcurrency ?? 1),
+          ),
+        ),
         handler: async (message) => {
           const mine = handlers.filter((h) => h.topic === message.topic);
           await eventHandler(

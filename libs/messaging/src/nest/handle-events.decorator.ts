@@ -1,4 +1,5 @@
 import { SetMetadata } from '@nestjs/common';
+import type { AppConfig } from '@studypath/platform';
 import type { RetryPolicy } from '../bus/message-bus';
 
 export const HANDLE_EVENTS = Symbol('studypath:handle-events');
@@ -10,7 +11,8 @@ export interface HandleEventsOptions {
   /** Only these event types reach the method; others are acknowledged and skipped. */
   eventTypes?: readonly string[];
   retry?: Partial<RetryPolicy>;
-  partitionConcurrency?: number;
+  /** Partitions handled at once; a function reads it from the configuration at start-up. */
+  partitionConcurrency?: number | ((config: AppConfig) => number);
 }
 
 /**

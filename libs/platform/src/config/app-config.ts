@@ -56,6 +56,14 @@ export interface AppConfig {
   /** How the bearer tokens of every /v1 request are verified. */
   auth: AuthConfig;
   shutdownTimeoutMs: number;
+  evaluation: {
+    /** Submissions one replica runs at once. */
+    concurrency: number;
+    /** An external code runner; null runs submissions in the local sandbox. */
+    runnerUrl: string | null;
+  };
+  /** How often the path service looks for tasks to expire. */
+  taskExpiryIntervalMs: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

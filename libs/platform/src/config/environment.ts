@@ -152,6 +152,26 @@ export class Environment {
   @Max(60000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
   SHUTDOWN_TIMEOUT_MS?: number;
 
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'EVALUATION_CONCURRENCY must be an integer between 1 and 32' })
+  @Min(1, { message: 'EVALUATION_CONCURRENCY must be an integer between 1 and 32' })
+  @Max(32, { message: 'EVALUATION_CONCURRENCY must be an integer between 1 and 32' })
+  EVALUATION_CONCURRENCY?: number;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s]+$/, { message: 'CODE_RUNNER_URL must be an http:// or https:// URL' })
+  CODE_RUNNER_URL?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'TASK_EXPIRY_INTERVAL_MS must be an integer between 1000 and 86400000' })
+  @Min(1000, { message: 'TASK_EXPIRY_INTERVAL_MS must be an integer between 1000 and 86400000' })
+  @Max(86_400_000, {
+    message: 'TASK_EXPIRY_INTERVAL_MS must be an integer between 1000 and 86400000',
+  })
+  TASK_EXPIRY_INTERVAL_MS?: number;
+
   // Authentication. A service process verifies tokens with the identity provider's key set
   // (AUTH_JWKS_URL) or, outside production, a shared secret (AUTH_HS256_SECRET); the embedded
   // process without either trusts its local development key (`npm run token`).

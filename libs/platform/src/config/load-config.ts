@@ -110,6 +110,11 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
     dataDir,
     logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 8000,
+    evaluation: {
+      concurrency: env.EVALUATION_CONCURRENCY ?? 2,
+      runnerUrl: env.CODE_RUNNER_URL ?? null,
+    },
+    taskExpiryIntervalMs: env.TASK_EXPIRY_INTERVAL_MS ?? 60_000,
     auth: authConfig(env),
   };
 }

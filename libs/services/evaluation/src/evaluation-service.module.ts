@@ -2,7 +2,7 @@ import { Logger, Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
 import { APP_CONFIG, type AppConfig } from '@studypath/platform';
 import { ProblemBankModule } from '@studypath/problem-bank';
-import { CodeRunner, createCodeRunner } from '@studypath/sandbox';
+import { CodeRunner, createCodeRunner, HttpCodeRunner } from '@studypath/sandbox';
 import { EvaluationWorker } from './application/evaluation.worker';
 import { EvaluationDatabase, EvaluationEventStore } from './evaluation.database';
 import { SubmissionsController } from './http/submissions.controller';
@@ -18,12 +18,15 @@ import { SubmissionsController } from './http/submissions.controller';
     {
       provide: CodeRunner,
       inject: [APP_CONFIG],
-      // A service process refuses to run submissions it cannot isolate; the embedded process warns.
+      // An external runner when configured; else the local sandbox, which a service process
+      // refuses to use without isolation (the embedded process warns instead).
       useFactory: async (config: AppConfig): Promise<CodeRunner> =>
-        createCodeRunner({
-          requireIsolation: config.role === 'service',
-          logger: new Logger('Sandbox'),
-        }),
+        config.evaluation.runnerUrl
+          ? new HttpCodeRunner({ url: config.evaluation.runnerUrl })
+          : createCodeRunner({
+              requireIsolation: config.role === 'service',
+              logger: new Logger('Sandbox'),
+            }),
     },
   ],
 })

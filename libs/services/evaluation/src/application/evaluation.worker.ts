@@ -21,8 +21,6 @@ import type { DataSource, EntityManager } from 'typeorm';
 export const EVALUATION_CONSUMER_GROUP = 'evaluation';
 /** A submission whose evaluation crashed its worker this many times is given up (never the user's fault). */
 export const MAX_WORKER_TRIES = 3;
-/** How many submissions one replica runs at once: partitions handled concurrently. */
-export const EVALUATION_CONCURRENCY = Number(process.env.EVALUATION_CONCURRENCY ?? 2);
 
 type Submission = EventData<typeof TaskSubmitted>;
 
@@ -53,7 +51,8 @@ export class EvaluationWorker {
     group: EVALUATION_CONSUMER_GROUP,
     topic: Topics.taskEvents,
     eventTypes: ['task.submitted'],
-    partitionConcurrency: EVALUATION_CONCURRENCY,
+    // The worker pool: one submission per partition, this many partitions at once (per replica).
+    partitionConcurrency: (config) => config.evaluation.concurrency,
   })
   async onSubmitted(event: EventEnvelope): Promise<void> {
     if (await this.inbox.hasHandled(EVALUATION_CONSUMER_GROUP, event.event_id)) return;

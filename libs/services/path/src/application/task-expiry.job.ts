@@ -1,11 +1,12 @@
 import {
+  Inject,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { ConcurrencyError } from '@studypath/event-store';
-import { InjectDataSource } from '@studypath/platform';
+import { APP_CONFIG, InjectDataSource, type AppConfig } from '@studypath/platform';
 import type { DataSource } from 'typeorm';
 import { IllegalTransitionError } from '../domain/domain-errors';
 import { PathRepository } from '../projections/path.repository';
@@ -28,10 +29,10 @@ export class TaskExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
     @InjectDataSource('path') private readonly dataSource: DataSource,
     private readonly repository: PathRepository,
     private readonly tasks: TaskCommands,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
-    const intervalMs = Number(process.env.TASK_EXPIRY_INTERVAL_MS ?? 60_000);
     this.timer = setInterval(() => {
       this.running ??= this.runOnce()
         .catch((error: unknown) => {
@@ -39,7 +40,7 @@ export class TaskExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
           return 0;
         })
         .finally(() => (this.running = undefined));
-    }, intervalMs);
+    }, this.config.taskExpiryIntervalMs);
     this.timer.unref();
   }
 

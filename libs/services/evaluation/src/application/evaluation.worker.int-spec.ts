@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope } from '@studypath/contracts';
+import { Inbox, PostgresEventStore } from '@studypath/event-store';
+import { BundledCatalog } from '@studypath/problem-bank';
+import { CodeRunner, type RunRequest, type RunResult } from '@studypath/sandbox';
+import { createTestDatabase, type TestDatabase } from '@studypath/testing';
+import type { DataSource } from 'typeorm';
+import { EvaluationDatabase, EvaluationEventStore } from '../evaluation.database';
+import { EvaluationWorker, MAX_WORKER_TRIES } from './evaluation.worker';
+
+class ScriptedRunner extends CodeRunner {
+  runs = 0;
+  constructor(private readonly script: (request: RunRequest) => Promise<RunResult>) {
+    super();
+  }
+  describeIsolation() {
+    return { isolated: true, mechanism: 'test', warnings: [] };
+  }
+  async run(request: RunRequest): Promise<RunResult> {
+    this.runs += 1;
+    return this.script(request);
+  }
+}
+
+const catalog = new BundledCatalog();
+const problem = catalog.all()[0];
+
+function submitted(): EventEnvelope {
+  return {
+    event_id: randomUUID(),
+    event_type: 'task.submitted',
+    schema_version: 1,
+    stream_id: `task-${randomUUID()}`,
+    stream_position: 4,
+    global_position: 40,
+    user_id: 'user-1',
+    occurred_at: new Date().toISOString(),
+    correlation_id: randomUUID(),
+    causation_id: null,
+    traceparent: null,
+    data: {
+      task_id: randomUUID(),
+      path_id: randomUUID(),
+      submission_id: randomUUID(),
+      problem_id: problem?.id,
+      language: 'python',
+      code: 'def f():\n    pass\n',
+      attempt: 1,
+    },
+  };
+}
+
+describe('EvaluationWorker (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let store: PostgresEventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase([EvaluationDatabase]);
+    dataSource = await db.dataSource(EvaluationDatabase);
+    store = new PostgresEventStore(dataSource, EvaluationEventStore);
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  const worker = (runner: CodeRunner) =>
+    new EvaluationWorker(dataSource, store, new Inbox(dataSource, 'evaluation'), catalog, runner);
+  const row = async (submissionId: string) =>
+    (
+      (await dataSource.query(
+        'SELECT * FROM evaluation.task_evaluations WHERE submission_id = $1',
+        [submissionId],
+      )) as Record<string, unknown>[]
+    )[0];
+
+  it(`retries a submission that crashes its worker, then gives it up after ${MAX_WORKER_TRIES} tries with a status the user sees`, async () => {
+    const runner = new ScriptedRunner(async () => {
+      throw new Error('the worker died');
+    });
+    const event = submitted();
+    const submissionId = (event.data as { submission_id: string }).submission_id;
+
+    for (let i = 1; i <= MAX_WORKER_TRIES; i++) {
+      await expect(worker(runner).onSubmitted(event)).rejects.toThrow('the worker died');
+      expect(await row(submissionId)).toMatchObject({ state: 'running', worker_tries: i });
+    }
+    await worker(runner).onSubmitted(event);
+    await worker(runner).onSubmitted(event); // a redelivery after giving up changes nothing
+
+    expect(runner.runs).toBe(MAX_WORKER_TRIES);
+    expect(await row(submissionId)).toMatchObject({
+      state: 'failed',
+      status: 'infrastructure_error',
+      message: `the evaluation stopped its worker ${MAX_WORKER_TRIES} times`,
+    });
+    const events = await store.readStream(`evaluation-${submissionId}`);
+    expect(events.map((e) => e.event_type)).toEqual(['evaluation.failed']);
+  });
+
+  it('records a result once, with the hash of the suite it ran, however often the submission is delivered', async () => {
+    const runner = new ScriptedRunner(async (request) => ({
+      status: 'passed',
+      score: 1,
+      passed: request.tests.length,
+      total: request.tests.length,
+      runtime_ms: 5,
+      memory_kb: 8000,
+      tests: request.tests.map((t, index) => ({
+        index,
+        hidden: t.hidden,
+        status: 'pass',
+        message: null,
+        actual: null,
+        expected: null,
+        time_ms: 1,
+      })),
+      message: null,
+    }));
+    const event = submitted();
+    const submissionId = (event.data as { submission_id: string }).submission_id;
+
+    await worker(runner).onSubmitted(event);
+    await worker(runner).onSubmitted(event);
+
+    expect(runner.runs).toBe(1);
+    expect(await row(submissionId)).toMatchObject({
+      state: 'completed',
+      status: 'passed',
+      score: 1,
+      test_suite_hash: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    const events = await store.readStream(`evaluation-${submissionId}`);
+    expect(events.map((e) => [e.event_type, (e.data as { score: number }).score])).toEqual([
+      ['evaluation.completed', 1],
+    ]);
+    expect(events[0]?.causation_id).toBe(event.event_id);
+  });
+
+  it('reports a sandbox failure as evaluation.failed, never as a wrong answer', async () => {
+    const runner = new ScriptedRunner(async (request) => ({
+      status: 'infrastructure_error',
+      score: 0,
+      passed: 0,
+      total: request.tests.length,
+      runtime_ms: null,
+      memory_kb: null,
+      tests: [],
+      message: 'bwrap: setting up uid map: Permission denied',
+    }));
+    const event = submitted();
+    const submissionId = (event.data as { submission_id: string }).submission_id;
+
+    await worker(runner).onSubmitted(event);
+
+    expect(await row(submissionId)).toMatchObject({
+      state: 'failed',
+      status: 'infrastructure_error',
+    });
+    expect((await store.readStream(`evaluation-${submissionId}`)).map((e) => e.event_type)).toEqual(
+      ['evaluation.failed'],
+    );
+  });
+});
