@@ -1,4 +1,4 @@
-import { ConfigError } from '@studypath/platform';
+import { ConfigError, toInt, trimmed } from '@studypath/platform';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsDefined,
@@ -18,12 +18,6 @@ export type ProblemBankConfig =
   { kind: 'bundled' } | { kind: 'http'; url: string; apiKey: string; timeoutMs: number };
 
 export const DEFAULT_PROBLEM_BANK_TIMEOUT_MS = 2000;
-
-const toInt = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-
-const trimmed = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? value.trim() : value;
 
 function Satisfies(
   name: string,

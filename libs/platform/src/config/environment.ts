@@ -17,10 +17,11 @@ import {
 /** Who is reading the environment: a single service process, or the embedded all-in-one process. */
 export type ProcessRole = 'service' | 'embedded';
 
-const toInt = ({ value }: { value: unknown }): unknown =>
+/** class-transformer helpers for environment variables (strings): integers, trimmed strings. */
+export const toInt = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 
-const trimmed = ({ value }: { value: unknown }): unknown =>
+export const trimmed = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' ? value.trim() : value;
 
 /**

@@ -9,28 +9,30 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../../..');
   const command = process.argv[2];
   if (command === 'up') {
-    const infra = await startInfrastructure(root, (line) => console.error(`[infra] ${line}`));
+    const infra = await startInfrastructure(root, (line) =>
+      process.stderr.write(`[infra] ${line}\n`),
+    );
     if (infra.postgres.source === 'embedded' || infra.redis.source === 'started') {
-      console.error(
-        '[infra] embedded PostgreSQL and a started redis-server live only as long as this command; press Ctrl-C to stop them',
+      process.stderr.write(
+        '[infra] embedded PostgreSQL and a started redis-server live only as long as this command; press Ctrl-C to stop them\n',
       );
       await new Promise<void>((resolve) => process.once('SIGINT', resolve));
       await infra.stop();
       return;
     }
-    console.log(`export DATABASE_URL=${infra.postgres.url}`);
-    console.log(`export REDIS_URL=${infra.redis.url}`);
-    console.log(`export KAFKA_BROKERS=${infra.kafka.brokers.join(',')}`);
+    process.stdout.write(`export DATABASE_URL=${infra.postgres.url}\n`);
+    process.stdout.write(`export REDIS_URL=${infra.redis.url}\n`);
+    process.stdout.write(`export KAFKA_BROKERS=${infra.kafka.brokers.join(',')}\n`);
   } else if (command === 'down') {
     const { execFileSync } = await import('node:child_process');
     execFileSync('bash', [path.join(root, 'deploy/kafka/kafka.sh'), 'stop'], { stdio: 'inherit' });
   } else {
-    console.error('usage: infra.cli.ts up|down');
+    process.stderr.write('usage: infra.cli.ts up|down\n');
     process.exit(2);
   }
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : String(error));
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });
