@@ -257,6 +257,24 @@ describe('LocalSandbox (bubblewrap)', () => {
       expect(text).not.toContain('actual-b1d2e4');
       expect(text).not.toContain('actual-c0ffee');
     });
+
+    it("does not let an exception carry a hidden test's input out", async () => {
+      const result = await runner.run(
+        request(
+          language,
+          code(
+            'def solve(x):\n    raise ValueError("leak " + x)\n',
+            'function solve(x) {\n  throw new TypeError("leak " + x);\n}\n',
+          ),
+          [{ args: ['hidden-input-5e1f'], expected: 'x', hidden: true }],
+        ),
+      );
+      expect(result.status).toBe('error');
+      expect(result.tests[0]?.message).toBe(
+        `${language === 'python' ? 'ValueError' : 'TypeError'} on a hidden test`,
+      );
+      expect(JSON.stringify(result)).not.toContain('hidden-input-5e1f');
+    });
   });
 
   describe('attacks are contained, and the next submission works', () => {

@@ -81,11 +81,18 @@ function judge(
     return;
   }
   outcome.status = 'error';
-  outcome.message = truncate(
-    event.kind === 'memory'
-      ? `memory limit exceeded (${event.message ?? ''})`
-      : (event.message ?? 'error'),
-  );
+  if (event.kind === 'memory') {
+    outcome.message = truncate(
+      `memory limit exceeded${test.hidden ? '' : ` (${event.message ?? ''})`}`,
+    );
+  } else if (test.hidden) {
+    // An exception's text can carry the test's input (a submission may raise it on purpose):
+    // of a hidden test, only the exception's type is shown.
+    const type = /^([A-Za-z_$][\w.$]*)(?::|\s|$)/.exec(event.message ?? '')?.[1];
+    outcome.message = type ? `${type} on a hidden test` : 'an error on a hidden test';
+  } else {
+    outcome.message = truncate(event.message ?? 'error');
+  }
 }
 
 function describeSignal(observation: Observation): string {
