@@ -1,0 +1,144 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { BundledCatalog } from '@studypath/problem-bank';
+import { runTypeScript, startInfrastructure } from '@studypath/testing';
+import jwt from 'jsonwebtoken';
+import { Client } from 'pg';
+
+/**
+ * `npm run bench:evaluation`: submit-to-evaluated, end to end. The path, task-generation and
+ * evaluation services run as one process on the real PostgreSQL, Redis and Kafka with the real
+ * sandbox; each sample creates a user and a path, submits the reference solution of its first task
+ * over HTTP, and times until GET /v1/study-tasks/{id} says completed (task.submitted → Kafka →
+ * sandbox → evaluation.completed → Kafka → task.evaluated). BENCH_SUBMISSIONS (40) samples, run
+ * BENCH_PARALLEL (1, then 4) at a time.
+ */
+const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 40);
+const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
+const ISSUER = 'https://bench.local';
+const catalog = new BundledCatalog();
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function main(): Promise<void> {
+  const root = path.resolve(__dirname, '../..');
+  const infra = await startInfrastructure(root, (line) => log(`[infra] ${line}`));
+  const admin = new Client({ connectionString: infra.postgres.url });
+  await admin.connect();
+  const database = `sp_bench_eval_${randomUUID().slice(0, 8)}`;
+  await admin.query(`CREATE DATABASE ${database}`);
+  const url = new URL(infra.postgres.url);
+  url.pathname = `/${database}`;
+  const server = runTypeScript('apps/studypath/src/main.ts', {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'log', // the start banner says where it listens
+    DATABASE_URL: url.toString(),
+    REDIS_URL: infra.redis.url,
+    KAFKA_BROKERS: infra.kafka.brokers.join(','),
+    KAFKA_NAMESPACE: `bench${randomUUID().slice(0, 6)}.`,
+    AUTH_HS256_SECRET: SECRET,
+    AUTH_ISSUER: ISSUER,
+  });
+  try {
+    const [, base] = await server.waitFor(/API:\s+(http:\/\/\S+)\/v1/, 120_000);
+    const call = async (method: string, route: string, token: string, body?: unknown) => {
+      const response = await fetch(`${base}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const until = async <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> => {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const value = await probe();
+        if (value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+
+    /** One sample: a new user's first task, solved; returns ms from submit to completed. */
+    const sample = async (i: number): Promise<number> => {
+      const token = jwt.sign({}, SECRET, {
+        algorithm: 'HS256',
+        issuer: ISSUER,
+        subject: `bench-${randomUUID()}`,
+        expiresIn: 3600,
+      });
+      await call('POST', '/v1/study-paths', token, { track_id: 'meta-swe' });
+      const task = await until(async () => {
+        const next = await call('GET', '/v1/study-tasks/next', token);
+        return next.status === 200
+          ? (next.body.task as { id: string; problem_id: string })
+          : undefined;
+      }, 'the first task');
+      const problem = catalog.all().find((p) => p.id === task.problem_id);
+      if (!problem) throw new Error(`unknown problem ${task.problem_id}`);
+      const language = i % 2 === 0 ? 'python' : 'javascript';
+      const started = performance.now();
+      const submitted = await call('POST', `/v1/study-tasks/${task.id}/submit`, token, {
+        language,
+        code: problem.solutions[language],
+      });
+      if (submitted.status !== 202) throw new Error(`submit answered ${submitted.status}`);
+      await until(async () => {
+        const got = await call('GET', `/v1/study-tasks/${task.id}`, token);
+        if (got.body.status === 'failed' || got.body.status === 'in_progress') {
+          throw new Error(
+            `the reference solution of ${problem.id} did not pass: ${JSON.stringify(got.body.last_evaluation)}`,
+          );
+        }
+        return got.body.status === 'completed' ? true : undefined;
+      }, 'the task to complete');
+      return performance.now() - started;
+    };
+
+    log('warming up (3 samples)');
+    for (let i = 0; i < 3; i++) await sample(i);
+    for (const parallel of [1, 4]) {
+      log(`measuring ${SUBMISSIONS} submissions, ${parallel} at a time`);
+      const times: number[] = [];
+      let next = 0;
+      const wall = performance.now();
+      await Promise.all(
+        Array.from({ length: parallel }, async () => {
+          for (let i = next++; i < SUBMISSIONS; i = next++) {
+            times.push(await sample(i));
+            if (times.length % 10 === 0) log(`  ${times.length}/${SUBMISSIONS}`);
+          }
+        }),
+      );
+      const seconds = (performance.now() - wall) / 1000;
+      times.sort((a, b) => a - b);
+      log(
+        `submit → task completed, ${parallel} at a time: p50 ${Math.round(percentile(times, 50))} ms, p90 ${Math.round(percentile(times, 90))} ms, p99 ${Math.round(percentile(times, 99))} ms, max ${Math.round(times.at(-1) ?? NaN)} ms (${(SUBMISSIONS / seconds).toFixed(1)} submissions/s)`,
+      );
+    }
+  } finally {
+    await server.stop('SIGTERM');
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+    await infra.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
