@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { loadOrCreateDevKeys, mintDevToken } from '@studypath/platform';
+import { BundledCatalog } from '@studypath/problem-bank';
 import { runTypeScript, type RunningChild } from '@studypath/testing';
 
 const ENTRY = 'apps/studypath/src/main.ts';
@@ -30,7 +32,7 @@ describe('the embedded process (npm start)', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('starts on embedded PostgreSQL, answers /health, stops on SIGINT with exit 0, and keeps its data', async () => {
+  it("starts on embedded PostgreSQL, answers /health, serves a user's whole loop, stops on SIGINT with exit 0, and keeps its data", async () => {
     const first = startEmbedded(dataDir, postgresPort);
     try {
       const [, url] = await first.waitFor(/API:\s+(http:\/\/\S+)\/v1/, 120_000);
@@ -56,9 +58,50 @@ describe('the embedded process (npm start)', () => {
         'outbox:tutor_gateway',
       ]);
 
-      // Something to find again after a restart.
+      expect(await getJson(`${url}/health/live`)).toEqual({ status: 200, body: { status: 'ok' } });
       const docs = await fetch(`${url}/docs/openapi.json`);
       expect(docs.status).toBe(200);
+
+      // A user's whole loop on the embedded default: a dev token, a path, its first task, a
+      // correct submission evaluated in the sandbox, the task completed (all on the in-process bus).
+      const token = mintDevToken(await loadOrCreateDevKeys(dataDir), { userId: 'embedded-user' });
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      const path = await fetch(`${url}/v1/study-paths`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ track_id: 'meta-swe' }),
+      });
+      expect(path.status).toBe(201);
+      let next: { task: { id: string; problem_id: string } } | undefined;
+      for (let i = 0; i < 100 && !next; i++) {
+        const response = await fetch(`${url}/v1/study-tasks/next`, { headers });
+        if (response.status === 200) next = (await response.json()) as typeof next;
+        else await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const problem = new BundledCatalog().all().find((p) => p.id === next?.task.problem_id);
+      const submitted = await fetch(`${url}/v1/study-tasks/${next?.task.id ?? ''}/submit`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ language: 'python', code: problem?.solutions.python }),
+      });
+      expect(submitted.status).toBe(202);
+      const { submission_id: submissionId } = (await submitted.json()) as { submission_id: string };
+      let evaluation: { status: string; evaluation: { score: number } | null } | undefined;
+      for (let i = 0; i < 10 && evaluation?.status !== 'completed'; i++) {
+        const response = await fetch(`${url}/v1/submissions/${submissionId}?wait=3000`, {
+          headers,
+        });
+        if (response.status === 200) evaluation = (await response.json()) as typeof evaluation;
+      }
+      expect(evaluation).toMatchObject({ status: 'completed', evaluation: { score: 1 } });
+      let task: { status: string } | undefined;
+      for (let i = 0; i < 50 && task?.status !== 'completed'; i++) {
+        task = (await (
+          await fetch(`${url}/v1/study-tasks/${next?.task.id ?? ''}`, { headers })
+        ).json()) as { status: string };
+        if (task.status !== 'completed') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(task?.status).toBe('completed');
     } finally {
       const stoppedAt = Date.now();
       const exit = await first.stop('SIGINT');

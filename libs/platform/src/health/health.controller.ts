@@ -28,10 +28,20 @@ export class HealthController {
     private readonly registry: HealthRegistry,
   ) {}
 
+  @Get('live')
+  @ApiOperation({
+    summary:
+      'Liveness only: the process answers. Restart it when this fails; take it out of traffic when /health fails',
+  })
+  @ApiOkResponse({ description: 'The process is up' })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
   @Get()
   @HealthCheck()
   @ApiOperation({
-    summary: 'Liveness and readiness: the state of every dependency of this process',
+    summary: 'Readiness: the state of every dependency of this process',
   })
   @ApiOkResponse({ description: 'Every dependency is up' })
   @ApiServiceUnavailableResponse({ description: 'At least one dependency is down' })

@@ -68,7 +68,7 @@ export async function startProcess(
   let app: INestApplication | undefined;
   try {
     app = await NestFactory.create(ProcessModule, { logger, abortOnError: false });
-    app.setGlobalPrefix('v1', { exclude: ['health'] });
+    app.setGlobalPrefix('v1', { exclude: ['health', 'health/live'] });
     // Above the largest accepted submission (64 KB of code), so that the API, not the parser, says why.
     (app as NestExpressApplication).useBodyParser('json', { limit: '256kb' });
     app.useGlobalFilters(new ErrorFilter());
