@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import { BundledCatalog } from '@studypath/problem-bank';
-import { runTypeScript, startInfrastructure } from '@studypath/testing';
+import { runTypeScript } from '@studypath/testing';
 import jwt from 'jsonwebtoken';
-import { Client } from 'pg';
+import { log, runBench } from './bench-support';
 
 /**
  * `npm run bench:evaluation`: submit-to-evaluated, end to end. The path, task-generation and
@@ -19,23 +18,12 @@ const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
 const ISSUER = 'https://bench.local';
 const catalog = new BundledCatalog();
 
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-async function main(): Promise<void> {
-  const root = path.resolve(__dirname, '../..');
-  const infra = await startInfrastructure(root, (line) => log(`[infra] ${line}`));
-  const admin = new Client({ connectionString: infra.postgres.url });
-  await admin.connect();
-  const database = `sp_bench_eval_${randomUUID().slice(0, 8)}`;
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(infra.postgres.url);
-  url.pathname = `/${database}`;
+runBench(async ({ infra, createDatabase }) => {
+  const url = await createDatabase('eval');
   const server = runTypeScript('apps/studypath/src/main.ts', {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -43,7 +31,7 @@ async function main(): Promise<void> {
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'log', // the start banner says where it listens
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: url,
     REDIS_URL: infra.redis.url,
     KAFKA_BROKERS: infra.kafka.brokers.join(','),
     KAFKA_NAMESPACE: `bench${randomUUID().slice(0, 6)}.`,
@@ -129,16 +117,5 @@ async function main(): Promise<void> {
     }
   } finally {
     await server.stop('SIGTERM');
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-    await infra.stop();
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+});

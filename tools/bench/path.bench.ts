@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import { META_SWE } from '@studypath/contracts';
 import { PathDatabase } from '@studypath/path-service';
 import { createServiceDataSource, migrateServiceSchema } from '@studypath/platform';
-import { runTypeScript, startInfrastructure } from '@studypath/testing';
+import { runTypeScript } from '@studypath/testing';
 import autocannon from 'autocannon';
 import jwt from 'jsonwebtoken';
-import { Client } from 'pg';
+import { log, runBench } from './bench-support';
 
 /**
  * `npm run bench:path`: throughput and latency of GET /v1/study-tasks/next against the path
@@ -25,10 +24,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const LIGHT = Number(process.env.BENCH_LIGHT_CONNECTIONS ?? 4);
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
 const ISSUER = 'https://bench.local';
-
-function log(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
 
 async function seed(url: string): Promise<void> {
   const dataSource = createServiceDataSource({
@@ -79,19 +74,12 @@ async function seed(url: string): Promise<void> {
   await dataSource.destroy();
 }
 
-async function main(): Promise<void> {
-  const root = path.resolve(__dirname, '../..');
-  const infra = await startInfrastructure(root, (line) => log(`[infra] ${line}`));
-  const admin = new Client({ connectionString: infra.postgres.url });
-  await admin.connect();
-  const database = `sp_bench_path_${randomUUID().slice(0, 8)}`;
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(infra.postgres.url);
-  url.pathname = `/${database}`;
+runBench(async ({ infra, createDatabase }) => {
+  const url = await createDatabase('path');
   let server: ReturnType<typeof runTypeScript> | undefined;
   try {
     log(`seeding ${USERS} users × ${TASKS} tasks`);
-    await seed(url.toString());
+    await seed(url);
     server = runTypeScript('apps/path-service/src/main.ts', {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -100,7 +88,7 @@ async function main(): Promise<void> {
       PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'log',
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: url,
       DATABASE_POOL_MAX: '16',
       REDIS_URL: infra.redis.url,
       KAFKA_BROKERS: infra.kafka.brokers.join(','),
@@ -158,16 +146,5 @@ async function main(): Promise<void> {
     report(`GET /v1/study-tasks/next, ${LIGHT} connections`, await run(SECONDS, LIGHT));
   } finally {
     await server?.stop('SIGTERM');
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-    await infra.stop();
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+});

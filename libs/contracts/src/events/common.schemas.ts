@@ -71,3 +71,21 @@ export const PathConfig = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** What an evaluation found, as evaluation.completed reports it and task.evaluated records it. */
+export const EvaluationResultFields = {
+  submission_id: Uuid,
+  status: EvaluationStatus,
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+  passed_tests: Type.Integer({ minimum: 0 }),
+  total_tests: Type.Integer({ minimum: 0 }),
+  runtime_ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+  memory_kb: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+};
+
+/** A hint of the ladder as the tutor delivered it (tutor.hint_delivered, task.hint_delivered). */
+export const DeliveredHintFields = {
+  hint_request_id: Uuid,
+  level: HintLevel,
+  content: Type.String({ maxLength: 20_000 }),
+};

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { Topics as TopicNames } from '../topics';
 import {
   Difficulty,
-  EvaluationStatus,
+  DeliveredHintFields,
+  EvaluationResultFields,
   HintLevel,
   Language,
   ModuleIdSchema,
@@ -114,13 +115,7 @@ export const TaskEvaluated = defineEvent({
     {
       task_id: Uuid,
       path_id: Uuid,
-      submission_id: Uuid,
-      status: EvaluationStatus,
-      score: Type.Number({ minimum: 0, maximum: 1 }),
-      passed_tests: Type.Integer({ minimum: 0 }),
-      total_tests: Type.Integer({ minimum: 0 }),
-      runtime_ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
-      memory_kb: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+      ...EvaluationResultFields,
     },
     strict,
   ),
@@ -147,9 +142,7 @@ export const TaskHintDelivered = defineEvent({
     {
       task_id: Uuid,
       path_id: Uuid,
-      hint_request_id: Uuid,
-      level: HintLevel,
-      content: Type.String({ maxLength: 20_000 }),
+      ...DeliveredHintFields,
     },
     strict,
   ),

@@ -2,8 +2,8 @@ import { Type } from '@sinclair/typebox';
 import { Topics as TopicNames } from '../topics';
 import {
   Difficulty,
-  EvaluationStatus,
-  HintLevel,
+  DeliveredHintFields,
+  EvaluationResultFields,
   ModuleIdSchema,
   ProblemId,
   TaskSource,
@@ -48,15 +48,9 @@ export const EvaluationCompleted = defineEvent({
   description: 'A submission ran against its hidden tests.',
   schema: Type.Object(
     {
-      submission_id: Uuid,
       task_id: Uuid,
       path_id: Uuid,
-      status: EvaluationStatus,
-      score: Type.Number({ minimum: 0, maximum: 1 }),
-      passed_tests: Type.Integer({ minimum: 0 }),
-      total_tests: Type.Integer({ minimum: 0 }),
-      runtime_ms: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
-      memory_kb: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+      ...EvaluationResultFields,
       test_suite_hash: Type.String({ minLength: 1 }),
     },
     strict,
@@ -80,11 +74,9 @@ export const TutorHintDelivered = defineEvent({
   description: 'The tutor finished streaming a hint.',
   schema: Type.Object(
     {
-      hint_request_id: Uuid,
       task_id: Uuid,
       path_id: Uuid,
-      level: HintLevel,
-      content: Type.String({ maxLength: 20_000 }),
+      ...DeliveredHintFields,
     },
     strict,
   ),

@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { startInfrastructure, type Infrastructure } from '@studypath/testing';
+import { Client } from 'pg';
+
+export interface BenchContext {
+  infra: Infrastructure;
+  /** The admin connection, for server-level queries. */
+  admin: Client;
+  /** A fresh database on the benchmark's PostgreSQL; dropped when the benchmark ends. Returns its URL. */
+  createDatabase(prefix: string): Promise<string>;
+  log(line: string): void;
+}
+
+export function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/**
+ * Runs a benchmark as a command: finds or starts the real servers (as the tests do), gives it
+ * throwaway databases, cleans up whatever happens, and exits 0 or 1.
+ */
+export function runBench(bench: (context: BenchContext) => Promise<void>): void {
+  const run = async (): Promise<void> => {
+    const infra = await startInfrastructure(path.resolve(__dirname, '../..'), (line) =>
+      log(`[infra] ${line}`),
+    );
+    const admin = new Client({ connectionString: infra.postgres.url });
+    await admin.connect();
+    const databases: string[] = [];
+    try {
+      await bench({
+        infra,
+        admin,
+        log,
+        async createDatabase(prefix: string): Promise<string> {
+          const name = `sp_bench_${prefix}_${randomUUID().slice(0, 8)}`;
+          await admin.query(`CREATE DATABASE ${name}`);
+          databases.push(name);
+          const url = new URL(infra.postgres.url);
+          url.pathname = `/${name}`;
+          return url.toString();
+        },
+      });
+    } finally {
+      for (const name of databases)
+        await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+      await infra.stop();
+    }
+  };
+  run().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}
