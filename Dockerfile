@@ -1,5 +1,5 @@
 # One image for the five services; SERVICE picks which one a container runs.
-FROM node:20.20-bookworm-slim
+FROM node:24.21.0-bookworm-slim
 RUN apt-get update \
   && apt-get install -y --no-install-recommends bubblewrap python3 \
   && rm -rf /var/lib/apt/lists/*

@@ -48,7 +48,7 @@ void runProcess({
     };
   },
   banner: (_app, config, url) => [
-    `StudyPath is running (${config.mode} mode: ${config.kafka ? 'Kafka bus' : 'in-process bus'}, ${config.redis ? 'Redis cache' : 'in-memory cache'})`,
+    `StudyPath is running (${config.mode} mode: ${config.kafka ? 'Kafka bus' : 'in-process bus'}, ${config.redis ? 'Redis cache' : 'in-memory cache'}; Node.js ${process.version})`,
     `  API:     ${url}/v1`,
     `  Docs:    ${url}/docs`,
     `  Health:  ${url}/health`,

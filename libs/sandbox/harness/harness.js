@@ -183,8 +183,10 @@ function describe(error, file) {
   return short(text);
 }
 
+// Node 20 says "Array buffer allocation failed", Node 24 "Failed to allocate memory".
 const isMemoryError = (error) =>
-  error instanceof RangeError && /allocation failed|out of memory/i.test(error.message);
+  error instanceof RangeError &&
+  /allocation failed|failed to allocate|out of memory/i.test(error.message);
 
 const cpuMs = (usage) => (usage.user + usage.system) / 1000;
 const round = (value) => Math.round(value * 1000) / 1000;
