@@ -23,6 +23,8 @@ const depConstraints = [
   },
   // Layers: contracts at the bottom, importable by everyone; apps at the top.
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
+  // Pure domain helpers (deciders): no I/O, so domain code can use them without pulling pg in.
+  { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
   { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
   {
     sourceTag: 'type:messaging',
@@ -33,6 +35,7 @@ const depConstraints = [
     sourceTag: 'type:event-store',
     onlyDependOnLibsWithTags: [
       'type:contracts',
+      'type:domain',
       'type:platform',
       'type:messaging',
       'type:event-store',
@@ -67,6 +70,7 @@ const depConstraints = [
     sourceTag: 'type:service',
     onlyDependOnLibsWithTags: [
       'type:contracts',
+      'type:domain',
       'type:platform',
       'type:messaging',
       'type:event-store',
@@ -80,6 +84,7 @@ const depConstraints = [
     sourceTag: 'type:app',
     onlyDependOnLibsWithTags: [
       'type:contracts',
+      'type:domain',
       'type:platform',
       'type:messaging',
       'type:event-store',

@@ -1,6 +1,6 @@
 import type { EventEnvelope, NewEvent } from '@studypath/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Decider } from './decider';
+import type { Decider } from '@studypath/decider';
 import { ConcurrencyError } from './errors';
 import type { PostgresEventStore } from './postgres-event-store';
 

@@ -1,6 +1,4 @@
 export * from './checkpoint.store';
-export * from './decider';
-export * from './decider-specification';
 export * from './errors';
 export * from './event-store.migration';
 export * from './inbox';

@@ -3,7 +3,7 @@ import { EventSchemaError, type EventEnvelope, type NewEvent } from '@studypath/
 import { createTestDatabase, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 import { CheckpointStore } from './checkpoint.store';
-import type { Decider } from './decider';
+import type { Decider } from '@studypath/decider';
 import { CheckpointConflictError, ConcurrencyError } from './errors';
 import { eventStoreMigration } from './event-store.migration';
 import { Inbox } from './inbox';

@@ -8,7 +8,7 @@ import {
 import { currentTraceparent } from '@studypath/platform';
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Decider } from './decider';
+import type { Decider } from '@studypath/decider';
 import type { EventStoreTables } from './event-store.migration';
 import { ConcurrencyError } from './errors';
 import { LOG_START, type LogPosition } from './log-position';

@@ -1,4 +1,4 @@
-import { deciderSpecification } from '@studypath/event-store';
+import { deciderSpecification } from '@studypath/decider';
 import { IllegalTransitionError, InvalidCommandError, NotFoundError } from './domain-errors';
 import { pathDecider, type PathConfig, type PathEvent } from './path.decider';
 

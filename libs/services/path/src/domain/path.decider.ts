@@ -6,7 +6,7 @@ import {
   type PathPaused,
   type PathResumed,
 } from '@studypath/contracts';
-import { assertNever, type Decider } from '@studypath/event-store';
+import { assertNever, type Decider } from '@studypath/decider';
 import { IllegalTransitionError, InvalidCommandError, NotFoundError } from './domain-errors';
 
 export type PathConfig = EventData<typeof PathCreated>['config'];

@@ -1,4 +1,4 @@
-import { deciderSpecification } from '@studypath/event-store';
+import { deciderSpecification } from '@studypath/decider';
 import { IllegalTransitionError, NotFoundError } from './domain-errors';
 import {
   taskDecider,

@@ -10,7 +10,7 @@ import type {
   TaskStatusChanged,
   TaskSubmitted,
 } from '@studypath/contracts';
-import { assertNever, type Decider } from '@studypath/event-store';
+import { assertNever, type Decider } from '@studypath/decider';
 import { IllegalTransitionError, NotFoundError } from './domain-errors';
 
 export type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
