@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Module } from '@nestjs/common';
+import { Controller, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { Topics, type EventEnvelope } from '@studypath/contracts';
+import { TASK_STREAM_EVENTS, type EventEnvelope } from '@studypath/contracts';
 import { HandleEvents } from '@studypath/messaging';
-import { loadConfig, PlatformModule, type AppConfig } from '@studypath/platform';
+import {
+  loadConfig,
+  PlatformModule,
+  startEventHandlers,
+  type AppConfig,
+} from '@studypath/platform';
 import { createTestDatabase, type TestDatabase } from '@studypath/testing';
 import { eventStoreMigration } from './event-store.migration';
 import { EventStoreModule, InjectEventStore } from './event-store.module';
@@ -13,13 +18,13 @@ import type { PostgresEventStore } from './postgres-event-store';
 const tables = { schema: 'wired', eventsTable: 'task_events' };
 const database = { schema: tables.schema, migrations: [eventStoreMigration(tables)] };
 
-@Injectable()
+@Controller()
 class Recorder {
   readonly seen: EventEnvelope[] = [];
 
   constructor(@InjectEventStore('wired') readonly store: PostgresEventStore) {}
 
-  @HandleEvents({ group: 'recorder', topic: Topics.taskEvents })
+  @HandleEvents('recorder', TASK_STREAM_EVENTS)
   async record(event: EventEnvelope): Promise<void> {
     this.seen.push(event);
   }
@@ -27,7 +32,7 @@ class Recorder {
 
 @Module({
   imports: [EventStoreModule.forService({ database, eventStore: tables })],
-  providers: [Recorder],
+  controllers: [Recorder],
 })
 class WiredServiceModule {}
 
@@ -50,6 +55,7 @@ describe('EventStoreModule (real PostgreSQL, in-process bus)', () => {
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
+    await startEventHandlers(app);
     try {
       const recorder = app.get(Recorder);
       const taskId = randomUUID();

@@ -1,10 +1,10 @@
-import type { EventEnvelope, NewEvent } from '@studypath/contracts';
+import type { Enveloped, NewEvent } from '@studypath/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Decider } from '@studypath/decider';
 import { ConcurrencyError } from './errors';
 import type { PostgresEventStore } from './postgres-event-store';
 
-export interface HandleCommandOptions {
+export interface HandleCommandOptions<Event> {
   streamType: string;
   userId: string;
   correlationId?: string;
@@ -14,11 +14,11 @@ export interface HandleCommandOptions {
   /** Times to re-run after a ConcurrencyError when running in its own transaction (default 3). */
   conflictRetries?: number;
   /** Runs in the same transaction after the append: inline projections. */
-  afterAppend?: (events: EventEnvelope[], manager: EntityManager) => Promise<void>;
+  afterAppend?: (events: Enveloped<Event>[], manager: EntityManager) => Promise<void>;
 }
 
-export interface CommandResult<State> {
-  events: EventEnvelope[];
+export interface CommandResult<Event, State> {
+  events: Enveloped<Event>[];
   /** The aggregate's state before the command. */
   state: State;
   version: number;
@@ -35,9 +35,9 @@ export async function handleCommand<Command, Event extends NewEvent, State>(
   streamId: string,
   decider: Decider<Command, Event, State>,
   command: Command,
-  options: HandleCommandOptions,
-): Promise<CommandResult<State>> {
-  const run = async (manager: EntityManager): Promise<CommandResult<State>> => {
+  options: HandleCommandOptions<Event>,
+): Promise<CommandResult<Event, State>> {
+  const run = async (manager: EntityManager): Promise<CommandResult<Event, State>> => {
     const { state, version } = await store.aggregateStream(streamId, decider, { manager });
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { events: [], state, version };

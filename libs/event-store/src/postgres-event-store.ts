@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   eventCatalog,
   type EventCatalog,
+  type Enveloped,
   type EventEnvelope,
   type NewEvent,
 } from '@studypath/contracts';
@@ -30,10 +31,10 @@ export interface AppendOptions {
   manager?: EntityManager;
 }
 
-export interface AppendResult {
+export interface AppendResult<TEnvelope extends EventEnvelope = EventEnvelope> {
   /** The stream's position after the append. */
   nextExpectedVersion: number;
-  events: EventEnvelope[];
+  events: TEnvelope[];
 }
 
 export interface ReadAllResult {
@@ -82,11 +83,11 @@ export class PostgresEventStore {
    * transaction when `manager` is given). Throws ConcurrencyError when the stream is not where the
    * caller expected it.
    */
-  async append(
+  async append<E extends NewEvent>(
     streamId: string,
-    events: NewEvent[],
+    events: E[],
     options: AppendOptions,
-  ): Promise<AppendResult> {
+  ): Promise<AppendResult<Enveloped<E>>> {
     if (events.length === 0) throw new Error('append needs at least one event');
     if (!options.userId || options.userId.length > 255) {
       throw new Error('append needs a user id of 1 to 255 characters');
@@ -155,7 +156,10 @@ export class PostgresEventStore {
         await this.streamVersion(streamId, options.manager),
       );
     }
-    const envelopes = rows.map(toEnvelope).sort((a, b) => a.stream_position - b.stream_position);
+    // The rows are the events given, validated against the catalog: typed as they were given.
+    const envelopes = rows
+      .map(toEnvelope)
+      .sort((a, b) => a.stream_position - b.stream_position) as Enveloped<E>[];
     return { nextExpectedVersion: envelopes.at(-1)?.stream_position ?? 0, events: envelopes };
   }
 

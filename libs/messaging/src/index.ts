@@ -6,4 +6,5 @@ export * from './kafka/kafka-connection';
 export * from './kafka/kafka.bus';
 export * from './messaging.module';
 export * from './nest/handle-events.decorator';
+export * from './nest/event-bus.server';
 export * from './bus/bus-readiness';

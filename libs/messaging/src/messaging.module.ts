@@ -2,13 +2,13 @@ import {
   Inject,
   Module,
   type BeforeApplicationShutdown,
-  type OnApplicationBootstrap,
+  type OnModuleDestroy,
   type OnModuleInit,
 } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { ALL_TOPICS, TOPIC_PARTITIONS } from '@studypath/contracts';
 import {
   APP_CONFIG,
+  EVENT_TRANSPORT,
   HealthRegistry,
   installTraceContext,
   type AppConfig,
@@ -18,20 +18,17 @@ import { MessageBus } from './bus/message-bus';
 import { InProcessBus } from './in-process/in-process.bus';
 import { KafkaBus } from './kafka/kafka.bus';
 import { KafkaConnection } from './kafka/kafka-connection';
-import { EventHandlersExplorer } from './nest/event-handlers.explorer';
+import { EventBusServer } from './nest/event-bus.server';
 
 /** Null when the process runs on the in-process bus (embedded mode). */
 export const KAFKA_CONNECTION = Symbol('KAFKA_CONNECTION');
 
-class MessagingLifecycle
-  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
-{
+class MessagingLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   constructor(
     @Inject(KAFKA_CONNECTION) private readonly kafka: KafkaConnection | null,
     private readonly bus: MessageBus,
     private readonly health: HealthRegistry,
-    private readonly explorer: EventHandlersExplorer,
-    private readonly readiness: BusReadiness,
+    private readonly server: EventBusServer,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -45,10 +42,12 @@ class MessagingLifecycle
     await this.bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: TOPIC_PARTITIONS })));
   }
 
-  /** Handlers subscribe once every module is ready (relays start publishing after this). */
-  async onApplicationBootstrap(): Promise<void> {
-    await this.explorer.subscribeAll();
-    this.readiness.markReady();
+  /**
+   * Handlers stop (draining the messages in hand) before the other modules stop their work:
+   * Nest would close the transport only after every module's shutdown hooks.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await this.server.close();
   }
 
   /** After every module stopped its work (subscriptions drained, relays stopped): the producer. */
@@ -60,11 +59,11 @@ class MessagingLifecycle
 
 /**
  * The process's connection to the other services: the bus (Kafka when KAFKA_BROKERS is set, the
- * in-process bus otherwise), topics created up front, and @HandleEvents methods subscribed.
+ * in-process bus otherwise), topics created up front, and the transport strategy that serves the
+ * @HandleEvents methods (started by `startEventHandlers`, once the application is initialised).
  * Imported by every service module; Nest keeps one instance, so the embedded services share a bus.
  */
 @Module({
-  imports: [DiscoveryModule],
   providers: [
     {
       provide: KAFKA_CONNECTION,
@@ -84,9 +83,10 @@ class MessagingLifecycle
           : new InProcessBus(TOPIC_PARTITIONS),
     },
     BusReadiness,
-    EventHandlersExplorer,
+    EventBusServer,
+    { provide: EVENT_TRANSPORT, useExisting: EventBusServer },
     MessagingLifecycle,
   ],
-  exports: [KAFKA_CONNECTION, MessageBus, BusReadiness],
+  exports: [KAFKA_CONNECTION, MessageBus, BusReadiness, EVENT_TRANSPORT],
 })
 export class MessagingModule {}

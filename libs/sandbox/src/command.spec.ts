@@ -80,6 +80,23 @@ describe('buildCommand', () => {
     expect(Object.keys(command.env).sort()).toEqual(['HOME', 'LANG', 'PATH']);
   });
 
+  it("binds an interpreter installed under /tmp after the sandbox's own /tmp, which would hide it", () => {
+    const node = '/tmp/checkout/node_modules/node';
+    const command = buildCommand(
+      input({
+        language: 'javascript',
+        interpreter: { executable: `${node}/bin/node`, version: '24.21.0', binds: [node] },
+      }),
+    );
+    const tmpfs = command.args.indexOf('--tmpfs');
+    const bind = command.args.findIndex(
+      (arg, i) => arg === node && command.args[i - 1] === '--ro-bind',
+    );
+
+    expect(command.args[tmpfs + 1]).toBe('/tmp');
+    expect(bind).toBeGreaterThan(tmpfs);
+  });
+
   it('node: the heap capped at the memory limit, address space above it', () => {
     const command = buildCommand(
       input({

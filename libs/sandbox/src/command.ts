@@ -150,7 +150,6 @@ export function bwrapArgs(
     'C.UTF-8',
     ...systemBinds(),
   ];
-  for (const dir of input.interpreter.binds) args.push('--ro-bind', dir, dir);
   args.push(
     '--proc',
     '/proc',
@@ -160,6 +159,10 @@ export function bwrapArgs(
     String(Math.floor(input.tmpSizeMb * 1024 * 1024)),
     '--tmpfs',
     '/tmp',
+  );
+  // After the tmpfs: an interpreter installed under /tmp (a checkout's node_modules) stays visible.
+  for (const dir of input.interpreter.binds) args.push('--ro-bind', dir, dir);
+  args.push(
     '--ro-bind',
     input.workDir,
     SANDBOX_DIR,

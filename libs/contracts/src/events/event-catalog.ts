@@ -2,12 +2,15 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { TopicName } from '../topics';
 import type { EventEnvelope } from './envelope';
-import type { EventDefinition } from './event-definition';
+import type { EventDefinition, EventOf } from './event-definition';
 import { PATH_EVENTS } from './path.events';
 import { SERVICE_EVENTS } from './service.events';
 
 /** Every event type of the system, at its current schema version. */
-export const EVENT_DEFINITIONS: readonly EventDefinition[] = [...PATH_EVENTS, ...SERVICE_EVENTS];
+export const EVENT_DEFINITIONS = [...PATH_EVENTS, ...SERVICE_EVENTS] as const;
+
+/** Any event of the system, as `{ event_type, data }`. */
+export type AnyEvent = EventOf<(typeof EVENT_DEFINITIONS)[number]>;
 
 /** An event's data breaks its JSON Schema. The message names each offending field. */
 export class EventSchemaError extends Error {

@@ -1,5 +1,6 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import type { TopicName } from '../topics';
+import type { EventEnvelope } from './envelope';
 
 /** Turns the data of an older schema version into the data of the next version. */
 export type Upcaster = (data: Record<string, unknown>) => Record<string, unknown>;
@@ -33,3 +34,19 @@ export function defineEvent<TType extends string, TSchema extends TObject>(
 
 /** The data type of an event definition. */
 export type EventData<D> = D extends EventDefinition<string, infer S> ? Static<S> : never;
+
+/**
+ * An event of a definition as a decider emits it: its type and its data. Over a union of
+ * definitions it is the union of their events, so `switch (event.event_type)` narrows `data`.
+ */
+export type EventOf<D> =
+  D extends EventDefinition<infer T, infer S> ? { event_type: T; data: Static<S> } : never;
+
+/** An event of a definition as it is stored and delivered: the whole envelope, typed. */
+export type EnvelopeOf<D> =
+  D extends EventDefinition<infer T, infer S> ? EventEnvelope<T, Static<S>> : never;
+
+/** The envelope of each member of a union of events (`{ event_type, data }`). */
+export type Enveloped<E> = E extends { event_type: infer T extends string; data: infer TData }
+  ? EventEnvelope<T, TData>
+  : never;

@@ -14,7 +14,7 @@ import {
   TopicTags,
   Uuid,
 } from './common.schemas';
-import { defineEvent } from './event-definition';
+import { defineEvent, type EventOf } from './event-definition';
 
 const topic = TopicNames.taskEvents;
 const strict = { additionalProperties: false } as const;
@@ -172,12 +172,17 @@ export const TaskSkipped = defineEvent({
   schema: Type.Object({ task_id: Uuid, path_id: Uuid, reason }, strict),
 });
 
-export const PATH_EVENTS = [
+/** The events of a study path's stream (`path-<uuid>`). */
+export const PATH_STREAM_EVENTS = [
   PathCreated,
   PathConfigUpdated,
   PathPaused,
   PathResumed,
   PathArchived,
+] as const;
+
+/** The events of a study task's stream (`task-<uuid>`). */
+export const TASK_STREAM_EVENTS = [
   TaskCreated,
   TaskStarted,
   TaskSubmitted,
@@ -188,3 +193,11 @@ export const PATH_EVENTS = [
   TaskExpired,
   TaskSkipped,
 ] as const;
+
+/** Everything the path service publishes on `studypath.task-events`: both of its streams. */
+export const PATH_EVENTS = [...PATH_STREAM_EVENTS, ...TASK_STREAM_EVENTS] as const;
+
+export type PathEvent = EventOf<(typeof PATH_STREAM_EVENTS)[number]>;
+export type TaskEvent = EventOf<(typeof TASK_STREAM_EVENTS)[number]>;
+/** An event of the task-events topic. */
+export type TaskTopicEvent = PathEvent | TaskEvent;

@@ -10,7 +10,7 @@ import {
   TopicTags,
   Uuid,
 } from './common.schemas';
-import { defineEvent } from './event-definition';
+import { defineEvent, type EventOf } from './event-definition';
 
 const strict = { additionalProperties: false } as const;
 
@@ -105,3 +105,9 @@ export const SERVICE_EVENTS = [
   TutorHintDelivered,
   ReviewDue,
 ] as const;
+
+/** The event of each service's topic, by the service that publishes it. */
+export type GenerationEvent = EventOf<typeof TasksProposed>;
+export type EvaluationEvent = EventOf<typeof EvaluationCompleted | typeof EvaluationFailed>;
+export type TutorEvent = EventOf<typeof TutorHintDelivered>;
+export type AnalyticsEvent = EventOf<typeof ReviewDue>;

@@ -87,21 +87,42 @@ export function eventPublisher(bus: MessageBus, catalog: EventCatalog = eventCat
 }
 
 /**
- * Wraps an event handler as a message handler: decodes at the edge, skips types it does not want,
- * and runs the handler as the next hop of the event's trace.
+ * A message handler that routes events by type: `route` names the target of an event type (or
+ * nothing, and the message is skipped), `handle` runs it. The event_type header is the one filter,
+ * applied before decoding; the decoded event must agree with it. A message without the header is
+ * decoded first, then routed. The target runs as the next hop of the event's trace.
  */
+export function dispatchEvents<T>(
+  route: (eventType: string) => T | undefined,
+  handle: (target: T, event: EventEnvelope, message: IncomingMessage) => Promise<void>,
+  catalog: EventCatalog = eventCatalog,
+) {
+  return async (message: IncomingMessage): Promise<void> => {
+    const header = message.headers[EventHeaders.eventType];
+    if (header !== undefined && route(header) === undefined) return;
+    const event = decodeEvent(message, catalog);
+    if (header !== undefined && header !== event.event_type) {
+      throw new NonRetriableError(
+        `the event_type header says ${header} but the event is ${event.event_type}`,
+      );
+    }
+    const target = route(event.event_type);
+    if (target === undefined) return;
+    await continueTrace(event.traceparent ?? message.headers[EventHeaders.traceparent], () =>
+      handle(target, event, message),
+    );
+  };
+}
+
+/** Wraps one event handler as a message handler, for the given event types (default: all). */
 export function eventHandler(
   handle: (event: EventEnvelope, message: IncomingMessage) => Promise<void>,
   options: { eventTypes?: readonly string[]; catalog?: EventCatalog } = {},
 ) {
   const wanted = options.eventTypes ? new Set(options.eventTypes) : undefined;
-  return async (message: IncomingMessage): Promise<void> => {
-    const type = message.headers[EventHeaders.eventType];
-    if (wanted && type && !wanted.has(type)) return;
-    const event = decodeEvent(message, options.catalog);
-    if (wanted && !wanted.has(event.event_type)) return;
-    await continueTrace(event.traceparent ?? message.headers[EventHeaders.traceparent], () =>
-      handle(event, message),
-    );
-  };
+  return dispatchEvents(
+    (type) => (!wanted || wanted.has(type) ? handle : undefined),
+    (target, event, message) => target(event, message),
+    options.catalog,
+  );
 }

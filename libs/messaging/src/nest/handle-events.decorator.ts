@@ -1,24 +1,85 @@
-import { SetMetadata } from '@nestjs/common';
+import { Catch, UseFilters, type RpcExceptionFilter } from '@nestjs/common';
+import { BaseRpcContext, EventPattern } from '@nestjs/microservices';
+import type { EnvelopeOf, EventDefinition } from '@studypath/contracts';
 import type { AppConfig } from '@studypath/platform';
-import type { RetryPolicy } from '../bus/message-bus';
-
-export const HANDLE_EVENTS = Symbol('studypath:handle-events');
+import { throwError, type Observable } from 'rxjs';
+import type { IncomingMessage, RetryPolicy } from '../bus/message-bus';
 
 export interface HandleEventsOptions {
-  /** The consumer group, e.g. `task-generation`: every replica of the service shares it. */
-  group: string;
-  topic: string;
-  /** Only these event types reach the method; others are acknowledged and skipped. */
-  eventTypes?: readonly string[];
   retry?: Partial<RetryPolicy>;
   /** Partitions handled at once; a function reads it from the configuration at start-up. */
   partitionConcurrency?: number | ((config: AppConfig) => number);
 }
 
+/** What a @HandleEvents method declares, as the transport reads it from the pattern's extras. */
+export interface EventRoute extends HandleEventsOptions {
+  group: string;
+  definitions: readonly EventDefinition[];
+}
+
+export const EVENT_ROUTE = 'studypath:event-route';
+
+/** The second argument of a handler: the Kafka (or in-process) message and the consumer group. */
+export class BusContext extends BaseRpcContext<[IncomingMessage, string]> {
+  getMessage(): IncomingMessage {
+    return this.getArgByIndex(0);
+  }
+
+  getGroup(): string {
+    return this.getArgByIndex(1);
+  }
+}
+
+/** The pattern of one event type for one consumer group, as NestJS registers it. */
+export function eventPattern(group: string, eventType: string): { group: string; event: string } {
+  return { group, event: eventType };
+}
+
 /**
- * Declares a provider method as the handler of a topic's events for a consumer group. The method
- * receives the decoded, validated, upcast EventEnvelope; when it returns, the message counts as
- * handled (so it should commit its transaction first, e.g. through the Inbox).
+ * Hands a handler's error back to the bus unchanged: the bus retries it with backoff and then
+ * dead-letters it (NonRetriableError at once). Nest's default RPC filter would log it and replace
+ * it with a generic "Internal server error".
  */
-export const HandleEvents = (options: HandleEventsOptions): MethodDecorator =>
-  SetMetadata(HANDLE_EVENTS, options);
+@Catch()
+class PassErrorsToTheBus implements RpcExceptionFilter {
+  catch(error: unknown): Observable<never> {
+    return throwError(() => error);
+  }
+}
+
+type EventHandlerMethod<Ds extends readonly EventDefinition[]> = (
+  event: EnvelopeOf<Ds[number]>,
+  context: BusContext,
+) => Promise<void>;
+
+/**
+ * Declares a controller method as the handler of some events for a consumer group (every replica
+ * of a service shares its group). The definitions say everything else: the topics to subscribe
+ * to, the event types to take (others are skipped before decoding), and the method's argument:
+ * the decoded, validated, upcast envelope typed from its definition. When the method returns,
+ * the message counts as handled, so it commits its transaction first (e.g. through the Inbox).
+ *
+ *   @HandleEvents('evaluation', [TaskSubmitted])
+ *   async onSubmitted(event: EnvelopeOf<typeof TaskSubmitted>): Promise<void> { ... }
+ *
+ * An @EventPattern of @nestjs/microservices underneath, served by EventBusServer.
+ */
+export function HandleEvents<const Ds extends readonly EventDefinition[]>(
+  group: string,
+  definitions: Ds,
+  options: HandleEventsOptions = {},
+) {
+  if (definitions.length === 0) throw new Error(`@HandleEvents(${group}) names no events`);
+  const route: EventRoute = { group, definitions, ...options };
+  return <M extends EventHandlerMethod<Ds>>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
+    EventPattern(
+      definitions.map((d) => eventPattern(group, d.type)),
+      { [EVENT_ROUTE]: route },
+    )(target, key, descriptor);
+    UseFilters(new PassErrorsToTheBus())(target, key, descriptor);
+  };
+}

@@ -16,6 +16,7 @@ import type { ProcessRole } from '../config/environment';
 import { ConfigError, loadConfig } from '../config/load-config';
 import { ErrorFilter } from '../http/error.filter';
 import { PlatformModule } from '../platform.module';
+import { startEventHandlers } from './event-transport';
 
 export interface PreparedProcess {
   /** The configuration the application is built with (e.g. with the embedded database's URL). */
@@ -87,6 +88,8 @@ export async function startProcess(
         .build(),
     );
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+    await app.init();
+    await startEventHandlers(app);
     await app.listen(config.http.port, config.http.host);
   } catch (error) {
     await app?.close().catch(() => undefined);

@@ -12,9 +12,8 @@ import { SubmissionsController } from './http/submissions.controller';
     ProblemBankModule.forRoot(),
     EventStoreModule.forService({ database: EvaluationDatabase, eventStore: EvaluationEventStore }),
   ],
-  controllers: [SubmissionsController],
+  controllers: [SubmissionsController, EvaluationWorker],
   providers: [
-    EvaluationWorker,
     {
       provide: CodeRunner,
       inject: [APP_CONFIG],

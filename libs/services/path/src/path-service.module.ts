@@ -16,14 +16,7 @@ import { PathRepository } from './projections/path.repository';
     ProblemBankModule.forRoot(),
     EventStoreModule.forService({ database: PathDatabase, eventStore: PathEventStore }),
   ],
-  controllers: [StudyPathsController, StudyTasksController],
-  providers: [
-    PathProjector,
-    PathRepository,
-    PathCommands,
-    TaskCommands,
-    TaskExpiryJob,
-    ServiceFactsHandler,
-  ],
+  controllers: [StudyPathsController, StudyTasksController, ServiceFactsHandler],
+  providers: [PathProjector, PathRepository, PathCommands, TaskCommands, TaskExpiryJob],
 })
 export class PathServiceModule {}

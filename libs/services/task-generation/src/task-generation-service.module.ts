@@ -13,6 +13,7 @@ import { TaskGenerationDatabase, TaskGenerationEventStore } from './task-generat
       eventStore: TaskGenerationEventStore,
     }),
   ],
-  providers: [PathGenerationHandler, ProblemCatalog],
+  controllers: [PathGenerationHandler],
+  providers: [ProblemCatalog],
 })
 export class TaskGenerationServiceModule {}

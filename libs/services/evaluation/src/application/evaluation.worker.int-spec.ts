@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from '@studypath/contracts';
+import type { EnvelopeOf, TaskSubmitted } from '@studypath/contracts';
 import { Inbox, PostgresEventStore } from '@studypath/event-store';
 import { BundledCatalog } from '@studypath/problem-bank';
 import { CodeRunner, type RunRequest, type RunResult } from '@studypath/sandbox';
@@ -25,7 +25,7 @@ class ScriptedRunner extends CodeRunner {
 const catalog = new BundledCatalog();
 const problem = catalog.all()[0];
 
-function submitted(): EventEnvelope {
+function submitted(): EnvelopeOf<typeof TaskSubmitted> {
   return {
     event_id: randomUUID(),
     event_type: 'task.submitted',
@@ -42,7 +42,7 @@ function submitted(): EventEnvelope {
       task_id: randomUUID(),
       path_id: randomUUID(),
       submission_id: randomUUID(),
-      problem_id: problem?.id,
+      problem_id: problem?.id ?? 'no-problem-in-the-catalog',
       language: 'python',
       code: 'def f():\n    pass\n',
       attempt: 1,
@@ -80,7 +80,7 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
       throw new Error('the worker died');
     });
     const event = submitted();
-    const submissionId = (event.data as { submission_id: string }).submission_id;
+    const submissionId = event.data.submission_id;
 
     for (let i = 1; i <= MAX_WORKER_TRIES; i++) {
       await expect(worker(runner).onSubmitted(event)).rejects.toThrow('the worker died');
@@ -119,7 +119,7 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
       message: null,
     }));
     const event = submitted();
-    const submissionId = (event.data as { submission_id: string }).submission_id;
+    const submissionId = event.data.submission_id;
 
     await worker(runner).onSubmitted(event);
     await worker(runner).onSubmitted(event);
@@ -150,7 +150,7 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
       message: 'bwrap: setting up uid map: Permission denied',
     }));
     const event = submitted();
-    const submissionId = (event.data as { submission_id: string }).submission_id;
+    const submissionId = event.data.submission_id;
 
     await worker(runner).onSubmitted(event);
 

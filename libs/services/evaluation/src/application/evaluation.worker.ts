@@ -1,11 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
-import {
-  Topics,
-  type EventData,
-  type EventEnvelope,
-  type TaskSubmitted,
-} from '@studypath/contracts';
+import { Controller, Logger } from '@nestjs/common';
+import { TaskSubmitted, type EnvelopeOf, type EventData } from '@studypath/contracts';
 import {
   InjectEventStore,
   InjectInbox,
@@ -23,6 +18,7 @@ export const EVALUATION_CONSUMER_GROUP = 'evaluation';
 export const MAX_WORKER_TRIES = 3;
 
 type Submission = EventData<typeof TaskSubmitted>;
+type SubmittedEvent = EnvelopeOf<typeof TaskSubmitted>;
 
 /** A stable hash of a test suite, so a result stays explainable after the tests change. */
 export function testSuiteHash(tests: unknown): string {
@@ -35,7 +31,7 @@ export function testSuiteHash(tests: unknown): string {
  * The row is claimed before running (so a crash mid-run is seen as a retry), and the result, the
  * inbox record and `evaluation.completed` (or `evaluation.failed`) commit together.
  */
-@Injectable()
+@Controller()
 export class EvaluationWorker {
   private readonly logger = new Logger('Evaluation');
 
@@ -47,16 +43,13 @@ export class EvaluationWorker {
     private readonly runner: CodeRunner,
   ) {}
 
-  @HandleEvents({
-    group: EVALUATION_CONSUMER_GROUP,
-    topic: Topics.taskEvents,
-    eventTypes: ['task.submitted'],
+  @HandleEvents(EVALUATION_CONSUMER_GROUP, [TaskSubmitted], {
     // The worker pool: one submission per partition, this many partitions at once (per replica).
     partitionConcurrency: (config) => config.evaluation.concurrency,
   })
-  async onSubmitted(event: EventEnvelope): Promise<void> {
+  async onSubmitted(event: SubmittedEvent): Promise<void> {
     if (await this.inbox.hasHandled(EVALUATION_CONSUMER_GROUP, event.event_id)) return;
-    const submission = event.data as Submission;
+    const submission = event.data;
     const tries = await this.claim(submission, event);
     if (tries === undefined) return; // finished already
     if (tries > MAX_WORKER_TRIES) {
@@ -103,7 +96,7 @@ export class EvaluationWorker {
    * Records the submission (once) and marks it running; returns how often a worker has taken it,
    * or undefined when it is finished already.
    */
-  private async claim(submission: Submission, event: EventEnvelope): Promise<number | undefined> {
+  private async claim(submission: Submission, event: SubmittedEvent): Promise<number | undefined> {
     const rows = (await this.dataSource.query(
       `INSERT INTO evaluation.task_evaluations
          (submission_id, task_id, path_id, user_id, problem_id, language, code, code_hash, attempt, state, worker_tries, queued_at, started_at)
@@ -129,7 +122,7 @@ export class EvaluationWorker {
   }
 
   private async finish(
-    event: EventEnvelope,
+    event: SubmittedEvent,
     submission: Submission,
     result: RunResult | undefined,
     failure: string | undefined,

@@ -1,16 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import {
-  Topics,
-  type EvaluationCompleted,
-  type EvaluationFailed,
-  type EventData,
+  EvaluationCompleted,
+  EvaluationFailed,
+  TasksProposed,
+  TutorHintDelivered,
+  type EnvelopeOf,
   type EventEnvelope,
-  type TasksProposed,
-  type TutorHintDelivered,
 } from '@studypath/contracts';
 import { InjectInbox, type Inbox } from '@studypath/event-store';
 import { HandleEvents } from '@studypath/messaging';
-import { TaskCommands } from '../application/task-commands.service';
+import type { EntityManager } from 'typeorm';
+import { TaskCommands, type CommandContext } from '../application/task-commands.service';
+import { evaluationResultOf } from '../domain/task.decider';
 import { PathRepository } from '../projections/path.repository';
 
 export const PATH_CONSUMER_GROUP = 'path-service';
@@ -20,7 +21,7 @@ export const PATH_CONSUMER_GROUP = 'path-service';
  * and exactly once (inbox): proposals become tasks, evaluation results become `task.evaluated`
  * and a status change, delivered hints become `task.hint_delivered`.
  */
-@Injectable()
+@Controller()
 export class ServiceFactsHandler {
   private readonly logger = new Logger('ServiceFacts');
 
@@ -30,13 +31,9 @@ export class ServiceFactsHandler {
     private readonly repository: PathRepository,
   ) {}
 
-  @HandleEvents({
-    group: PATH_CONSUMER_GROUP,
-    topic: Topics.generationEvents,
-    eventTypes: ['generation.tasks_proposed'],
-  })
-  async onTasksProposed(event: EventEnvelope): Promise<void> {
-    const proposal = event.data as EventData<typeof TasksProposed>;
+  @HandleEvents(PATH_CONSUMER_GROUP, [TasksProposed])
+  async onTasksProposed(event: EnvelopeOf<typeof TasksProposed>): Promise<void> {
+    const proposal = event.data;
     await this.inbox.handleOnce(PATH_CONSUMER_GROUP, event.event_id, async (manager) => {
       const path = await this.repository.findPath(event.user_id, proposal.path_id, manager);
       if (!path || path.status === 'archived') {
@@ -46,69 +43,29 @@ export class ServiceFactsHandler {
         return;
       }
       await this.tasks.createProposedTasks(proposal, {
-        userId: event.user_id,
-        correlationId: event.correlation_id,
-        causationId: event.event_id,
+        ...context(event, manager),
         maxAttempts: path.config.max_attempts,
         manager,
       });
     });
   }
 
-  @HandleEvents({
-    group: PATH_CONSUMER_GROUP,
-    topic: Topics.evaluationEvents,
-    eventTypes: ['evaluation.completed', 'evaluation.failed'],
-  })
-  async onEvaluation(event: EventEnvelope): Promise<void> {
-    await this.inbox.handleOnce(PATH_CONSUMER_GROUP, event.event_id, async (manager) => {
-      const context = {
-        userId: event.user_id,
-        correlationId: event.correlation_id,
-        causationId: event.event_id,
-        manager,
-      };
-      if (event.event_type === 'evaluation.completed') {
-        const done = event.data as EventData<typeof EvaluationCompleted>;
-        const result = {
-          submission_id: done.submission_id,
-          status: done.status,
-          score: done.score,
-          passed_tests: done.passed_tests,
-          total_tests: done.total_tests,
-          runtime_ms: done.runtime_ms,
-          memory_kb: done.memory_kb,
-        };
-        await this.tasks.apply(done.task_id, { type: 'record_evaluation', result }, context);
-      } else {
-        const failed = event.data as EventData<typeof EvaluationFailed>;
-        await this.tasks.apply(
-          failed.task_id,
-          {
-            type: 'record_evaluation',
-            result: {
-              submission_id: failed.submission_id,
-              status: 'infrastructure_error',
-              score: 0,
-              passed_tests: 0,
-              total_tests: 0,
-              runtime_ms: null,
-              memory_kb: null,
-            },
-          },
-          context,
-        );
-      }
-    });
+  @HandleEvents(PATH_CONSUMER_GROUP, [EvaluationCompleted, EvaluationFailed])
+  async onEvaluation(
+    event: EnvelopeOf<typeof EvaluationCompleted | typeof EvaluationFailed>,
+  ): Promise<void> {
+    await this.inbox.handleOnce(PATH_CONSUMER_GROUP, event.event_id, (manager) =>
+      this.tasks.apply(
+        event.data.task_id,
+        { type: 'record_evaluation', result: evaluationResultOf(event) },
+        context(event, manager),
+      ),
+    );
   }
 
-  @HandleEvents({
-    group: PATH_CONSUMER_GROUP,
-    topic: Topics.tutorEvents,
-    eventTypes: ['tutor.hint_delivered'],
-  })
-  async onHintDelivered(event: EventEnvelope): Promise<void> {
-    const hint = event.data as EventData<typeof TutorHintDelivered>;
+  @HandleEvents(PATH_CONSUMER_GROUP, [TutorHintDelivered])
+  async onHintDelivered(event: EnvelopeOf<typeof TutorHintDelivered>): Promise<void> {
+    const hint = event.data;
     await this.inbox.handleOnce(PATH_CONSUMER_GROUP, event.event_id, (manager) =>
       this.tasks.apply(
         hint.task_id,
@@ -118,13 +75,18 @@ export class ServiceFactsHandler {
           level: hint.level,
           content: hint.content,
         },
-        {
-          userId: event.user_id,
-          correlationId: event.correlation_id,
-          causationId: event.event_id,
-          manager,
-        },
+        context(event, manager),
       ),
     );
   }
+}
+
+/** The command context of a fact: its user, and the fact as the cause of what follows. */
+function context(event: EventEnvelope, manager: EntityManager): CommandContext {
+  return {
+    userId: event.user_id,
+    correlationId: event.correlation_id,
+    causationId: event.event_id,
+    manager,
+  };
 }

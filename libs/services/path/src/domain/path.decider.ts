@@ -1,23 +1,11 @@
-import {
-  type EventData,
-  type PathArchived,
-  type PathConfigUpdated,
-  type PathCreated,
-  type PathPaused,
-  type PathResumed,
-} from '@studypath/contracts';
+import type { EventData, PathCreated, PathEvent } from '@studypath/contracts';
 import { assertNever, type Decider } from '@studypath/decider';
 import { IllegalTransitionError, InvalidCommandError, NotFoundError } from './domain-errors';
 
 export type PathConfig = EventData<typeof PathCreated>['config'];
 export type PathStatus = 'active' | 'paused' | 'archived';
 
-export type PathEvent =
-  | { event_type: 'path.created'; data: EventData<typeof PathCreated> }
-  | { event_type: 'path.config_updated'; data: EventData<typeof PathConfigUpdated> }
-  | { event_type: 'path.paused'; data: EventData<typeof PathPaused> }
-  | { event_type: 'path.resumed'; data: EventData<typeof PathResumed> }
-  | { event_type: 'path.archived'; data: EventData<typeof PathArchived> };
+export type { PathEvent };
 
 export type PathCommand =
   | { type: 'create'; pathId: string; trackId: string; config: PathConfig }

@@ -1,12 +1,9 @@
 import type {
+  EvaluationEvent,
   EventData,
   TaskCreated,
   TaskEvaluated,
-  TaskExpired,
-  TaskHintDelivered,
-  TaskHintRequested,
-  TaskSkipped,
-  TaskStarted,
+  TaskEvent,
   TaskStatusChanged,
   TaskSubmitted,
 } from '@studypath/contracts';
@@ -17,16 +14,7 @@ export type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
 export type EvaluationResult = Omit<EventData<typeof TaskEvaluated>, 'task_id' | 'path_id'>;
 export type Language = EventData<typeof TaskSubmitted>['language'];
 
-export type TaskEvent =
-  | { event_type: 'task.created'; data: EventData<typeof TaskCreated> }
-  | { event_type: 'task.started'; data: EventData<typeof TaskStarted> }
-  | { event_type: 'task.submitted'; data: EventData<typeof TaskSubmitted> }
-  | { event_type: 'task.evaluated'; data: EventData<typeof TaskEvaluated> }
-  | { event_type: 'task.hint_requested'; data: EventData<typeof TaskHintRequested> }
-  | { event_type: 'task.hint_delivered'; data: EventData<typeof TaskHintDelivered> }
-  | { event_type: 'task.status_changed'; data: EventData<typeof TaskStatusChanged> }
-  | { event_type: 'task.expired'; data: EventData<typeof TaskExpired> }
-  | { event_type: 'task.skipped'; data: EventData<typeof TaskSkipped> };
+export type { TaskEvent };
 
 export type TaskCommand =
   | { type: 'create'; task: EventData<typeof TaskCreated>; maxAttempts: number }
@@ -59,6 +47,34 @@ const MAX_HINT_LEVEL = 3;
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL.includes(status);
+}
+
+/** An evaluation that could not run (the runner's fault, never the user's) is not an attempt. */
+export function countsAsAttempt(status: EvaluationResult['status']): boolean {
+  return status !== 'infrastructure_error';
+}
+
+/** What an evaluation service's fact says of a submission; one that could not run is an infrastructure error. */
+export function evaluationResultOf(event: EvaluationEvent): EvaluationResult {
+  switch (event.event_type) {
+    case 'evaluation.completed': {
+      const { submission_id, status, score, passed_tests, total_tests, runtime_ms, memory_kb } =
+        event.data;
+      return { submission_id, status, score, passed_tests, total_tests, runtime_ms, memory_kb };
+    }
+    case 'evaluation.failed':
+      return {
+        submission_id: event.data.submission_id,
+        status: 'infrastructure_error',
+        score: 0,
+        passed_tests: 0,
+        total_tests: 0,
+        runtime_ms: null,
+        memory_kb: null,
+      };
+    default:
+      return assertNever(event, 'event');
+  }
 }
 
 function existing(state: TaskState): ExistingTask {
@@ -182,7 +198,7 @@ export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
         if (command.result.status === 'passed') {
           return [evaluated, change(task, 'completed', 'all tests passed')];
         }
-        if (command.result.status === 'infrastructure_error') {
+        if (!countsAsAttempt(command.result.status)) {
           return [
             evaluated,
             change(
@@ -286,8 +302,7 @@ export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
           ...state,
           pendingSubmissionId: null,
           evaluatedSubmissions: [...state.evaluatedSubmissions, event.data.submission_id],
-          attempts:
-            event.data.status === 'infrastructure_error' ? state.attempts - 1 : state.attempts,
+          attempts: countsAsAttempt(event.data.status) ? state.attempts : state.attempts - 1,
         };
       case 'task.hint_requested':
         return { ...state, hintsRequested: state.hintsRequested + 1 };

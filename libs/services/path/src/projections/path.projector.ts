@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import type { EventEnvelope } from '@studypath/contracts';
+import type { Enveloped, TaskTopicEvent } from '@studypath/contracts';
+import { assertNever } from '@studypath/decider';
 import type { EntityManager } from 'typeorm';
-import type { PathEvent } from '../domain/path.decider';
-import type { TaskEvent } from '../domain/task.decider';
+import { countsAsAttempt } from '../domain/task.decider';
 
-type Envelope = EventEnvelope & (PathEvent | TaskEvent);
+/** An event of the path service's log: a path's or a task's, as appended. */
+export type PathLogEvent = Enveloped<TaskTopicEvent>;
 
 /**
  * Keeps the inline projections `study_paths` and `study_tasks` in step with the log. Called in the
@@ -13,11 +14,11 @@ type Envelope = EventEnvelope & (PathEvent | TaskEvent);
  */
 @Injectable()
 export class PathProjector {
-  async apply(events: readonly EventEnvelope[], manager: EntityManager): Promise<void> {
-    for (const event of events) await this.applyOne(event as Envelope, manager);
+  async apply(events: readonly PathLogEvent[], manager: EntityManager): Promise<void> {
+    for (const event of events) await this.applyOne(event, manager);
   }
 
-  private async applyOne(event: Envelope, manager: EntityManager): Promise<void> {
+  private async applyOne(event: PathLogEvent, manager: EntityManager): Promise<void> {
     const at = event.occurred_at;
     const version = event.stream_position;
     switch (event.event_type) {
@@ -118,7 +119,7 @@ export class PathProjector {
           manager,
           event.data.task_id,
           `last_evaluation = $4, attempts = attempts - CASE WHEN $5 THEN 1 ELSE 0 END`,
-          [JSON.stringify(evaluation), evaluation.status === 'infrastructure_error'],
+          [JSON.stringify(evaluation), !countsAsAttempt(evaluation.status)],
           version,
           at,
         );
@@ -140,7 +141,7 @@ export class PathProjector {
         await this.updateTask(manager, event.data.task_id, '', [], version, at);
         return;
       default:
-        return;
+        return assertNever(event, 'event');
     }
   }
 

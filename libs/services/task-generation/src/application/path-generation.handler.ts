@@ -1,14 +1,17 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Controller, Logger } from '@nestjs/common';
 import {
   META_SWE,
   findTrack,
-  Topics,
+  PathArchived,
+  PathConfigUpdated,
+  PathCreated,
+  PathPaused,
+  PathResumed,
+  TaskCreated,
+  TaskStatusChanged,
+  type EnvelopeOf,
   type EventData,
   type EventEnvelope,
-  type PathConfigUpdated,
-  type PathCreated,
-  type TaskCreated,
-  type TaskStatusChanged,
 } from '@studypath/contracts';
 import {
   InjectEventStore,
@@ -17,6 +20,7 @@ import {
   type PostgresEventStore,
 } from '@studypath/event-store';
 import { HandleEvents } from '@studypath/messaging';
+import { assertNever } from '@studypath/decider';
 import type { EntityManager } from 'typeorm';
 import { generateTasks, initialBatchSize, type HistoryTask } from '../domain/generator';
 import { deterministicUuid } from '@studypath/platform';
@@ -55,7 +59,18 @@ const OUTCOME: Partial<Record<string, HistoryTask['outcome']>> = {
  * State per path lives in `generation_paths`, changed only through the inbox, and each proposal
  * is appended to the service's own log in the same transaction (then relayed to Kafka).
  */
-@Injectable()
+/** The task events that move a path's generation state. */
+const GENERATION_INPUTS = [
+  PathCreated,
+  PathConfigUpdated,
+  PathPaused,
+  PathResumed,
+  PathArchived,
+  TaskCreated,
+  TaskStatusChanged,
+] as const;
+
+@Controller()
 export class PathGenerationHandler {
   private readonly logger = new Logger('TaskGeneration');
 
@@ -65,24 +80,12 @@ export class PathGenerationHandler {
     private readonly catalog: ProblemCatalog,
   ) {}
 
-  @HandleEvents({
-    group: GENERATION_CONSUMER_GROUP,
-    topic: Topics.taskEvents,
-    eventTypes: [
-      'path.created',
-      'path.config_updated',
-      'path.paused',
-      'path.resumed',
-      'path.archived',
-      'task.created',
-      'task.status_changed',
-    ],
-  })
-  async onTaskEvent(event: EventEnvelope): Promise<void> {
+  @HandleEvents(GENERATION_CONSUMER_GROUP, GENERATION_INPUTS)
+  async onTaskEvent(event: EnvelopeOf<(typeof GENERATION_INPUTS)[number]>): Promise<void> {
     const problems = await this.catalog.problems();
     await this.inbox.handleOnce(GENERATION_CONSUMER_GROUP, event.event_id, async (manager) => {
       if (event.event_type === 'path.created') {
-        const data = event.data as EventData<typeof PathCreated>;
+        const data = event.data;
         const state: GenerationState = {
           path_id: data.path_id,
           user_id: event.user_id,
@@ -101,12 +104,12 @@ export class PathGenerationHandler {
         await this.insert(manager, state, event.occurred_at);
         return;
       }
-      const pathId = (event.data as { path_id: string }).path_id;
+      const pathId = event.data.path_id;
       const state = await this.load(manager, pathId);
       if (!state) return; // a path this service never saw created (e.g. before it existed)
       switch (event.event_type) {
         case 'path.config_updated':
-          state.config = (event.data as EventData<typeof PathConfigUpdated>).config;
+          state.config = event.data.config;
           break;
         case 'path.paused':
           state.status = 'paused';
@@ -118,7 +121,7 @@ export class PathGenerationHandler {
           state.status = 'archived';
           break;
         case 'task.created': {
-          const created = event.data as EventData<typeof TaskCreated>;
+          const created = event.data;
           const known = state.tasks.find(
             (t) =>
               t.proposalId === created.proposal_id &&
@@ -129,7 +132,7 @@ export class PathGenerationHandler {
           break;
         }
         case 'task.status_changed': {
-          const change = event.data as EventData<typeof TaskStatusChanged>;
+          const change = event.data;
           const outcome = OUTCOME[change.to];
           const task = state.tasks.find((t) => t.taskId === change.task_id);
           if (!outcome || !task || task.outcome !== 'open') break;
@@ -139,7 +142,7 @@ export class PathGenerationHandler {
           break;
         }
         default:
-          return;
+          return assertNever(event, 'event');
       }
       await this.topUp(manager, state, event, problems);
       await this.save(manager, state, event.occurred_at);
