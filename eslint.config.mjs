@@ -105,6 +105,7 @@ export default [
       '.studypath/**',
       'deploy/kafka/**',
       'coverage/**',
+      'reports/**',
     ],
   },
   ...nx.configs['flat/base'],
