@@ -21,6 +21,9 @@ const depConstraints = [
       ...serviceScopes.map((s) => `scope:${s}`),
     ],
   },
+  // Tests across services, benchmarks and lint probes: tools/ may use anything; nothing uses tools/.
+  { sourceTag: 'scope:tools', onlyDependOnLibsWithTags: ['*'] },
+  { sourceTag: 'type:tools', onlyDependOnLibsWithTags: ['*'] },
   // Layers: contracts at the bottom, importable by everyone; apps at the top.
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
   // Pure domain helpers (deciders): no I/O, so domain code can use them without pulling pg in.
@@ -129,10 +132,28 @@ export default [
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/switch-exhaustiveness-check': [
         'error',
-        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
+        { considerDefaultExhaustiveForUnions: false, requireDefaultForNonUnion: false },
       ],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': 'error',
+    },
+  },
+  {
+    // The test harness is for tests, benchmarks and tools, never for code that ships.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts', 'libs/testing/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@studypath/testing',
+              message: 'libs/testing is for tests: production code may not import it.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -66,6 +66,38 @@ describe('module boundaries', () => {
     expect(messages).toHaveLength(1);
   });
 
+  it('fails when production code imports the test harness, and lets tests and tools use it', async () => {
+    const code =
+      "import { createTestDatabase } from '@studypath/testing';\nexport const probe = createTestDatabase;\n";
+
+    expect(await violations('libs/services/path/src/probe.ts', code)).toEqual([
+      expect.stringMatching(/production code may not import/),
+    ]);
+    expect(await violations('apps/path-service/src/probe.ts', code)).toContainEqual(
+      expect.stringMatching(/production code may not import/),
+    );
+    expect(await violations('libs/services/path/src/probe.int-spec.ts', code)).toEqual([]);
+    expect(await violations('tools/bench/probe.bench.ts', code)).toEqual([]);
+  });
+
+  it('fails when a lib reaches into tools/ by a relative path', async () => {
+    const messages = await violations(
+      'libs/platform/src/probe.ts',
+      "import { runBench } from '../../../tools/bench/bench-support';\nexport const probe = runBench;\n",
+    );
+
+    expect(messages).toHaveLength(1);
+  });
+
+  it('fails when pure domain helpers import anything with I/O', async () => {
+    const messages = await violations(
+      'libs/decider/src/probe.ts',
+      "import { loadConfig } from '@studypath/platform';\nexport const probe = loadConfig;\n",
+    );
+
+    expect(messages).toHaveLength(1);
+  });
+
   it('lets every project import the contracts lib', async () => {
     for (const file of [
       'libs/services/path/src/probe.ts',
