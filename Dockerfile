@@ -5,7 +5,9 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY patches ./patches
+# patch-package (a devDependency) applies patches/ on install; the dev packages go afterwards.
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.json ./
 COPY libs ./libs
 COPY apps ./apps
