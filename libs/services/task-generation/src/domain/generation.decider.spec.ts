@@ -1,0 +1,435 @@
+import {
+  META_SWE,
+  type EventData,
+  type EventOf,
+  type TaskCreated,
+  type TaskStatusChanged,
+  type Track,
+} from '@studypath/contracts';
+import { deciderSpecification, fold } from '@studypath/decider';
+import { deterministicUuid } from '@studypath/platform';
+import { BundledCatalog } from '@studypath/problem-bank';
+import {
+  generationDecider,
+  type GenerationCommand,
+  type GenerationEvent,
+  type GenerationFact,
+  type PathConfig,
+  type PathGeneration,
+  type TasksProposedEvent,
+} from './generation.decider';
+import { generateTasks, initialBatchSize, type CatalogProblem } from './generator';
+
+type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
+
+const path_id = '6f1c2f4e-8d61-4b2a-9f5e-2b8d7c3a1e01';
+const now = new Date('2026-01-05T09:00:00Z');
+const catalog: CatalogProblem[] = new BundledCatalog()
+  .all()
+  .map((p) => ({ id: p.id, module: p.module, difficulty: p.difficulty, topics: p.topics }));
+const config: PathConfig = {
+  target_interview_date: null,
+  timezone: 'UTC',
+  hours_per_week: 1,
+  starting_levels: {},
+  personalization_weights: {},
+  pending_tasks_ahead: 3,
+  max_attempts: 3,
+  expiry_days: 7,
+};
+/** A track of two modules only, to tell the path's own track from META_SWE. */
+const TWO_MODULES: Track = {
+  id: 'two-modules',
+  title: 'Two modules',
+  description: 'graphs and trees',
+  modules: META_SWE.modules.filter((m) => m.id === 'graphs' || m.id === 'trees'),
+};
+
+const decider = generationDecider(deterministicUuid);
+const spec = deciderSpecification(decider);
+
+const command = (
+  fact: GenerationFact,
+  options: Partial<Omit<GenerationCommand, 'fact'>> = {},
+): GenerationCommand => ({ fact, track: META_SWE, catalog, now, ...options });
+
+const created = (changes: Partial<PathConfig> = {}, track_id = META_SWE.id): GenerationFact => ({
+  event_type: 'path.created',
+  data: { path_id, track_id, config: { ...config, ...changes } },
+});
+const configUpdated = (changes: Partial<PathConfig>): GenerationFact => ({
+  event_type: 'path.config_updated',
+  data: { path_id, config: { ...config, ...changes }, changed: Object.keys(changes) },
+});
+const paused: GenerationFact = { event_type: 'path.paused', data: { path_id } };
+const resumed: GenerationFact = { event_type: 'path.resumed', data: { path_id } };
+const archived: GenerationFact = { event_type: 'path.archived', data: { path_id } };
+const statusChanged = (task_id: string, to: TaskStatus, from: TaskStatus = 'pending') =>
+  ({
+    event_type: 'task.status_changed',
+    data: { task_id, path_id, from, to, reason: 'test' },
+  }) satisfies GenerationFact;
+
+const taskId = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+/** The `task.created` of item `index` of a proposal, as the path service writes it. */
+function taskCreated(
+  proposal: TasksProposedEvent,
+  index: number,
+  task_id: string,
+): EventOf<typeof TaskCreated> {
+  const item = proposal.data.tasks[index];
+  if (!item) throw new Error(`the proposal has no item ${index}`);
+  const { reason, ...task } = item;
+  return {
+    event_type: 'task.created',
+    data: {
+      ...task,
+      task_id,
+      path_id,
+      proposal_id: proposal.data.proposal_id,
+      metadata: { reason },
+    },
+  };
+}
+
+/** The single proposal a decision holds. */
+function proposalOf(events: GenerationEvent[]): TasksProposedEvent {
+  const [event] = events;
+  if (events.length !== 1 || event?.event_type !== 'generation.tasks_proposed')
+    throw new Error(`expected one proposal, got ${JSON.stringify(events)}`);
+  return event;
+}
+
+/** What the decider decides on `fact` after `history`. */
+const decide = (
+  history: GenerationEvent[],
+  fact: GenerationFact,
+  options: Partial<Omit<GenerationCommand, 'fact'>> = {},
+): GenerationEvent[] => decider.decide(command(fact, options), fold(decider, history));
+
+const stateOf = (events: GenerationEvent[]): PathGeneration => {
+  const state = fold(decider, events);
+  if (state.status === 'none') throw new Error('the path was never created');
+  return state;
+};
+
+/**
+ * The proposal the rules ask for once `history` (ending with the fact decided on) is folded:
+ * proposal n of the path, seeded `<path>:<n>`, at the path's clock, ordered after its tasks.
+ */
+function expectedProposal(
+  history: GenerationEvent[],
+  count: number,
+  source: 'initial' | 'adaptive',
+  options: { track?: Track; daysToInterview?: number | null } = {},
+): TasksProposedEvent {
+  const state = stateOf(history);
+  const tasks = generateTasks({
+    track: options.track ?? META_SWE,
+    catalog,
+    config: state.config,
+    history: state.tasks,
+    count,
+    seed: `${path_id}:${state.proposals}`,
+    daysToInterview: options.daysToInterview ?? null,
+    source,
+    clock: state.clock,
+  });
+  expect(tasks).toHaveLength(count);
+  return {
+    event_type: 'generation.tasks_proposed',
+    data: {
+      path_id,
+      proposal_id: deterministicUuid(`${path_id}:proposal:${state.proposals}`),
+      tasks: tasks.map((task, i) => ({ ...task, order: state.tasks.length + i })),
+    },
+  };
+}
+
+// A path with its first three tasks proposed and created, tasks 1 to 3.
+const first = proposalOf(decide([], created()));
+const start: GenerationEvent[] = [
+  created(),
+  first,
+  taskCreated(first, 0, taskId(1)),
+  taskCreated(first, 1, taskId(2)),
+  taskCreated(first, 2, taskId(3)),
+];
+
+describe('generationDecider', () => {
+  describe('a new path', () => {
+    it('gets its first week at its hours per week', () => {
+      // 3 hours at 25 minutes a task (every module starts at level 1): 7 tasks.
+      const fact = created({ hours_per_week: 3, pending_tasks_ahead: 1 });
+      spec
+        .given([])
+        .when(command(fact))
+        .then([expectedProposal([fact], 7, 'initial')]);
+    });
+
+    it('gets at least its window of pending tasks', () => {
+      const fact = created({ hours_per_week: 1, pending_tasks_ahead: 6 });
+      spec
+        .given([])
+        .when(command(fact))
+        .then([expectedProposal([fact], 6, 'initial')]);
+    });
+
+    it('sizes its first week by its starting levels', () => {
+      const fact = created({
+        hours_per_week: 5,
+        pending_tasks_ahead: 1,
+        starting_levels: Object.fromEntries(META_SWE.modules.map((m) => [m.id, 5])),
+      });
+      // 5 hours at 75 minutes a task.
+      spec
+        .given([])
+        .when(command(fact))
+        .then([expectedProposal([fact], 4, 'initial')]);
+    });
+
+    it('is sized and generated on its own track', () => {
+      const levels = { graphs: 5, trees: 5 };
+      const fact = created(
+        { hours_per_week: 5, pending_tasks_ahead: 1, starting_levels: levels },
+        TWO_MODULES.id,
+      );
+      // On META_SWE the other ten modules start at level 1 (25 minutes): a bigger first week.
+      expect(
+        initialBatchSize({ ...config, hours_per_week: 5, starting_levels: levels }, META_SWE),
+      ).toBe(9);
+      const decided = decide([], fact, { track: TWO_MODULES });
+      expect(decided).toEqual([expectedProposal([fact], 4, 'initial', { track: TWO_MODULES })]);
+      expect(new Set(proposalOf(decided).data.tasks.map((t) => t.module))).toEqual(
+        new Set(['graphs', 'trees']),
+      );
+    });
+
+    it('counts the days to the interview from when the path was created', () => {
+      const fact = created({ hours_per_week: 3, target_interview_date: '2026-01-15' });
+      // 9 days and 15 hours away: 10 days, urgent enough to open every module at once.
+      const urgent = expectedProposal([fact], 7, 'initial', { daysToInterview: 10 });
+      expect(urgent).not.toEqual(expectedProposal([fact], 7, 'initial'));
+      spec.given([]).when(command(fact)).then([urgent]);
+    });
+
+    it('is started once: a second path.created proposes nothing and changes nothing', () => {
+      spec.given(start).when(command(created())).then([]);
+      expect(decider.evolve(stateOf(start), created({ hours_per_week: 9 }))).toEqual(
+        stateOf(start),
+      );
+    });
+
+    it('says so when the catalog has nothing to propose', () => {
+      spec
+        .given([])
+        .when(command(created({ pending_tasks_ahead: 5 }), { catalog: [] }))
+        .then([{ event_type: 'generation.catalog_exhausted', data: { path_id, wanted: 5 } }]);
+    });
+
+    it('starts active on its track, with its configuration, at clock 1', () => {
+      expect(fold(decider, [created({ hours_per_week: 4 }, TWO_MODULES.id)])).toEqual({
+        status: 'active',
+        pathId: path_id,
+        trackId: TWO_MODULES.id,
+        config: { ...config, hours_per_week: 4 },
+        clock: 1,
+        proposals: 0,
+        tasks: [],
+      });
+    });
+  });
+
+  describe('the window of pending tasks', () => {
+    it('is topped up when a task ends', () => {
+      const ended = statusChanged(taskId(1), 'completed', 'submitted');
+      spec
+        .given(start)
+        .when(command(ended))
+        .then([expectedProposal([...start, ended], 1, 'adaptive')]);
+    });
+
+    it('is topped up by as many tasks as are missing', () => {
+      const history = [
+        ...start,
+        paused,
+        statusChanged(taskId(1), 'failed'),
+        statusChanged(taskId(2), 'skipped'),
+      ];
+      spec
+        .given(history)
+        .when(command(resumed))
+        .then([expectedProposal([...history, resumed], 2, 'adaptive')]);
+    });
+
+    it('is left alone while it is full', () => {
+      spec
+        .given(start)
+        .when(command(statusChanged(taskId(1), 'in_progress')))
+        .then([]);
+    });
+
+    it('gets nothing while the path is paused or archived', () => {
+      for (const stop of [paused, archived]) {
+        spec
+          .given([...start, stop])
+          .when(command(statusChanged(taskId(1), 'completed', 'submitted')))
+          .then([]);
+      }
+    });
+
+    it('grows when the configuration raises it', () => {
+      const raised = configUpdated({ pending_tasks_ahead: 5 });
+      spec
+        .given(start)
+        .when(command(raised))
+        .then([expectedProposal([...start, raised], 2, 'adaptive')]);
+    });
+
+    it('shrinks when the configuration lowers it: ending a task then proposes nothing', () => {
+      const lowered = configUpdated({ pending_tasks_ahead: 2 });
+      const completed = statusChanged(taskId(1), 'completed', 'submitted');
+      const expired = statusChanged(taskId(2), 'expired');
+      spec.given(start).when(command(lowered)).then([]);
+      spec
+        .given([...start, lowered])
+        .when(command(completed))
+        .then([]);
+      spec
+        .given([...start, lowered, completed])
+        .when(command(expired))
+        .then([expectedProposal([...start, lowered, completed, expired], 1, 'adaptive')]);
+    });
+
+    it('left short, is topped up after any later fact while the path is active', () => {
+      // The top-up after task 1 ended came short (nothing was proposed): 2 open tasks of 3.
+      const short = [...start, statusChanged(taskId(1), 'completed', 'submitted')];
+      const changed = configUpdated({ hours_per_week: 2 });
+      spec.given(short).when(command(paused)).then([]);
+      spec
+        .given(short)
+        .when(command(changed))
+        .then([expectedProposal([...short, changed], 1, 'adaptive')]);
+    });
+
+    it('says so when the catalog has nothing left for it', () => {
+      spec
+        .given(start)
+        .when(command(statusChanged(taskId(1), 'completed', 'submitted'), { catalog: [] }))
+        .then([{ event_type: 'generation.catalog_exhausted', data: { path_id, wanted: 1 } }]);
+    });
+
+    it('ignores the facts of a path it never saw created', () => {
+      for (const fact of [
+        configUpdated({ pending_tasks_ahead: 5 }),
+        resumed,
+        statusChanged(taskId(1), 'completed', 'submitted'),
+        taskCreated(first, 0, taskId(1)),
+      ]) {
+        spec.given([]).when(command(fact)).then([]);
+        expect(fold(decider, [fact])).toEqual({ status: 'none' });
+      }
+    });
+  });
+
+  describe('tasks', () => {
+    it('links a proposed item to its task id when the task is created', () => {
+      const state = stateOf([created(), first, taskCreated(first, 1, taskId(7))]);
+      expect(state.tasks.map((t) => t.taskId)).toEqual([null, taskId(7), null]);
+      expect(state.tasks.every((t) => t.proposalId === first.data.proposal_id)).toBe(true);
+    });
+
+    it('ignores a task id seen before, and a task of no proposed item', () => {
+      const again = taskCreated(first, 1, taskId(1));
+      const stranger = taskCreated(first, 0, taskId(9));
+      stranger.data.proposal_id = deterministicUuid('another proposal');
+      expect(stateOf([...start, again, stranger])).toEqual(stateOf(start));
+    });
+
+    it.each([
+      ['completed', 'passed'],
+      ['failed', 'failed'],
+      ['skipped', 'skipped'],
+      ['expired', 'expired'],
+    ] as const)('records %s as the outcome %s, at the current tick', (to, outcome) => {
+      const before = stateOf(start);
+      const after = stateOf([...start, statusChanged(taskId(2), to)]);
+      expect(after.tasks[1]).toEqual({ ...before.tasks[1], outcome, decidedAt: before.clock });
+      expect(after.clock).toBe(before.clock + 1);
+    });
+
+    it.each(['pending', 'in_progress', 'submitted'] as const)(
+      'ignores the non-terminal status %s',
+      (to) => {
+        expect(stateOf([...start, statusChanged(taskId(1), to, 'in_progress')])).toEqual(
+          stateOf(start),
+        );
+      },
+    );
+
+    it('ignores a status of an unknown task, and a second end of a task', () => {
+      const ended = stateOf([...start, statusChanged(taskId(1), 'failed')]);
+      expect(stateOf([...start, statusChanged(taskId(8), 'completed')])).toEqual(stateOf(start));
+      expect(
+        stateOf([
+          ...start,
+          statusChanged(taskId(1), 'failed'),
+          statusChanged(taskId(1), 'skipped'),
+        ]),
+      ).toEqual(ended);
+    });
+
+    it('orders proposals and outcomes on one clock', () => {
+      const passed = statusChanged(taskId(3), 'completed', 'submitted');
+      const failed = statusChanged(taskId(1), 'failed', 'submitted');
+      const topUp = proposalOf(decide([...start, passed], failed));
+      const state = stateOf([...start, passed, failed, topUp]);
+      expect(state.tasks.map((t) => [t.outcome, t.proposedAt, t.decidedAt])).toEqual([
+        ['failed', 1, 3],
+        ['open', 1, undefined],
+        ['passed', 1, 2],
+        ['open', 4, undefined],
+        ['open', 4, undefined],
+      ]);
+      expect(state.clock).toBe(5);
+      expect(state.proposals).toBe(2);
+    });
+
+    it('follows the path: paused, resumed, archived, and its new configuration', () => {
+      expect(stateOf([...start, paused]).status).toBe('paused');
+      expect(stateOf([...start, paused, resumed]).status).toBe('active');
+      expect(stateOf([...start, archived]).status).toBe('archived');
+      expect(stateOf([...start, configUpdated({ hours_per_week: 9 })]).config).toEqual({
+        ...config,
+        hours_per_week: 9,
+      });
+    });
+  });
+
+  describe('proposal ids', () => {
+    it('number the proposals of a path: uuid(<path>:proposal:<n>)', () => {
+      expect(first.data.proposal_id).toBe('8602d68e-ff50-5a01-aca9-7768798f9ccd');
+      const next = proposalOf(decide(start, statusChanged(taskId(1), 'completed')));
+      expect(next.data.proposal_id).toBe('4370021e-ebd0-542f-8f82-234479614308');
+      expect(next.data.tasks[0]?.order).toBe(3);
+    });
+
+    it('are the same, with the same proposals, for the same facts', () => {
+      const fact = statusChanged(taskId(2), 'skipped');
+      expect(decide(start, fact)).toEqual(
+        generationDecider(deterministicUuid).decide(command(fact), fold(decider, start)),
+      );
+    });
+
+    it('leave the state alone when the catalog is exhausted', () => {
+      const state = stateOf(start);
+      expect(
+        decider.evolve(state, {
+          event_type: 'generation.catalog_exhausted',
+          data: { path_id, wanted: 2 },
+        }),
+      ).toBe(state);
+    });
+  });
+});
