@@ -82,11 +82,6 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** Wakes an idle relay at once, e.g. after a local append. */
-  notify(): void {
-    this.wake?.();
-  }
-
   private async run(): Promise<void> {
     const lock = await this.acquireLeadership();
     if (!lock) return;
