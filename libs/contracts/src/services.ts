@@ -1,4 +1,4 @@
-/** The five services. Each owns the PostgreSQL schema of the same name and nothing else. */
+/** The five services. Each owns one PostgreSQL schema (its name, `_` for `-`) and nothing else. */
 export const SERVICE_NAMES = [
   'path',
   'task-generation',
@@ -8,8 +8,3 @@ export const SERVICE_NAMES = [
 ] as const;
 
 export type ServiceName = (typeof SERVICE_NAMES)[number];
-
-/** The PostgreSQL schema a service owns (identifiers cannot contain '-'). */
-export function serviceSchema(service: ServiceName): string {
-  return service.replace(/-/g, '_');
-}

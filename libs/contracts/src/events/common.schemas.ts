@@ -56,7 +56,9 @@ export const EvaluationStatus = Type.Union([
   Type.Literal('syntax_error'),
   Type.Literal('infrastructure_error'),
 ]);
-export const HintLevel = Type.Integer({ minimum: 1, maximum: 3 });
+/** How many levels the hint ladder has (1 to this): each hint asked for climbs one, up to the last. */
+export const HINT_LADDER_LEVELS = 3;
+export const HintLevel = Type.Integer({ minimum: 1, maximum: HINT_LADDER_LEVELS });
 
 export const PathConfig = Type.Object(
   {

@@ -50,3 +50,14 @@ export type EnvelopeOf<D> =
 export type Enveloped<E> = E extends { event_type: infer T extends string; data: infer TData }
   ? EventEnvelope<T, TData>
   : never;
+
+/**
+ * Narrows an envelope to the definitions it may be of, by its type. Only for envelopes decoded
+ * against their definition (a store's read, a consumer's delivery): decoding checked the data.
+ */
+export function isEnvelopeOf<D extends EventDefinition>(
+  definitions: readonly D[],
+  envelope: EventEnvelope,
+): envelope is EnvelopeOf<D> {
+  return definitions.some((definition) => definition.type === envelope.event_type);
+}

@@ -134,6 +134,9 @@ export const META_SWE: Track = {
 
 export const TRACKS: Readonly<Record<string, Track>> = { [META_SWE.id]: META_SWE };
 
+/** The track a request means when it names none. */
+export const DEFAULT_TRACK_ID = META_SWE.id;
+
 export function findTrack(id: string): Track | undefined {
   return TRACKS[id];
 }

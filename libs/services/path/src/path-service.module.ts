@@ -4,6 +4,7 @@ import { ProblemBankModule } from '@studypath/problem-bank';
 import { PathCommands } from './application/path-commands.service';
 import { TaskCommands } from './application/task-commands.service';
 import { TaskExpiryJob } from './application/task-expiry.job';
+import { TaskQueries } from './application/task-queries.service';
 import { ServiceFactsHandler } from './consumers/service-facts.handler';
 import { StudyPathsController } from './http/study-paths.controller';
 import { StudyTasksController } from './http/study-tasks.controller';
@@ -17,6 +18,13 @@ import { PathRepository } from './projections/path.repository';
     EventStoreModule.forService({ database: PathDatabase, eventStore: PathEventStore }),
   ],
   controllers: [StudyPathsController, StudyTasksController, ServiceFactsHandler],
-  providers: [PathProjector, PathRepository, PathCommands, TaskCommands, TaskExpiryJob],
+  providers: [
+    PathProjector,
+    PathRepository,
+    PathCommands,
+    TaskCommands,
+    TaskQueries,
+    TaskExpiryJob,
+  ],
 })
 export class PathServiceModule {}

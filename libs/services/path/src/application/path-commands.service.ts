@@ -4,21 +4,32 @@ import { findTrack, type EventEnvelope } from '@studypath/contracts';
 import { handleCommand, InjectEventStore, type PostgresEventStore } from '@studypath/event-store';
 import { Cache, InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ConflictError, InvalidCommandError, NotFoundError } from '../domain/domain-errors';
-import { pathDecider, type PathCommand, type PathConfig } from '../domain/path.decider';
+import { ConflictError, NotFoundError } from '../domain/domain-errors';
+import {
+  newPathConfig,
+  pathConfigChanges,
+  trackForNewPath,
+  type PathConfigRequest,
+} from '../domain/path-config';
+import { pathDecider, type PathCommand } from '../domain/path.decider';
 import { PathProjector } from '../projections/path.projector';
 import { PathRepository, type StudyPathRow } from '../projections/path.repository';
+import {
+  AUDIT_BATCH_DEFAULT_LIMIT,
+  auditBatch,
+  type AuditBatch,
+  type AuditRange,
+} from './audit-trail';
+import { pathStream } from './streams';
 
 const UNIQUE_VIOLATION = '23505';
 // Short: a reader racing a change could put the old row back just after the change dropped it.
 const ACTIVE_PATH_TTL_MS = 60_000;
 
-export const pathStream = (pathId: string): string => `path-${pathId}`;
-
 /**
- * Study path use cases: create, change, pause, resume, archive; and the cached active path. The
- * cache is never the source of truth: it is dropped on every change, and a cache outage falls back
- * to the database.
+ * Study path use cases: create, change, pause, resume, archive; the cached active path; the audit
+ * trail. The cache is never the source of truth: it is dropped on every change, and a cache outage
+ * falls back to the database.
  */
 @Injectable()
 export class PathCommands {
@@ -32,22 +43,13 @@ export class PathCommands {
     private readonly cache: Cache,
   ) {}
 
-  async create(userId: string, trackId: string, config: PathConfig): Promise<StudyPathRow> {
-    const track = findTrack(trackId);
-    if (!track)
-      throw new InvalidCommandError(`unknown track "${trackId}"`, { known_tracks: ['meta-swe'] });
-    const modules = new Set<string>(track.modules.map((m) => m.id));
-    for (const key of ['starting_levels', 'personalization_weights'] as const) {
-      const unknown = Object.keys(config[key]).filter((module) => !modules.has(module));
-      if (unknown.length > 0) {
-        throw new InvalidCommandError(
-          `${key} names modules that are not on the ${trackId} track: ${unknown.join(', ')}`,
-        );
-      }
-    }
+  /** Starts a path on a track, its configuration filled in from what the client chose. */
+  async create(userId: string, trackId: string, request: PathConfigRequest): Promise<StudyPathRow> {
+    const track = trackForNewPath(trackId);
+    const config = newPathConfig(request, track);
     const pathId = randomUUID();
     try {
-      await this.run(userId, pathId, { type: 'create', pathId, trackId, config });
+      await this.run(userId, pathId, { type: 'create', pathId, trackId: track.id, config });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new ConflictError(`you already have an active study path on the ${trackId} track`, {
@@ -59,17 +61,38 @@ export class PathCommands {
     return this.mustFind(userId, pathId);
   }
 
+  /** Changes the fields of the configuration the client sent. */
+  async changeConfig(
+    userId: string,
+    pathId: string,
+    request: PathConfigRequest,
+  ): Promise<StudyPathRow> {
+    const current = await this.mustFind(userId, pathId);
+    const track = findTrack(current.track_id);
+    if (!track) throw new Error(`path ${pathId} is on track ${current.track_id}, unknown here`);
+    const changes = pathConfigChanges(request, current.config, track);
+    await this.run(userId, pathId, { type: 'update_config', changes });
+    return this.mustFind(userId, pathId);
+  }
+
   async execute(
     userId: string,
     pathId: string,
-    command: Exclude<PathCommand, { type: 'create' }>,
+    command: Exclude<PathCommand, { type: 'create' | 'update_config' }>,
   ): Promise<StudyPathRow> {
     await this.mustFind(userId, pathId);
     await this.run(userId, pathId, command);
     return this.mustFind(userId, pathId);
   }
 
-  async findActive(userId: string, trackId: string): Promise<StudyPathRow | undefined> {
+  /** The user's open (active or paused) path on the track. */
+  async mustFindActive(userId: string, trackId: string): Promise<StudyPathRow> {
+    const row = await this.findActive(userId, trackId);
+    if (!row) throw new NotFoundError('you have no open study path on this track');
+    return row;
+  }
+
+  private async findActive(userId: string, trackId: string): Promise<StudyPathRow | undefined> {
     const key = activeKey(userId, trackId);
     const cached = await this.cache.get<StudyPathRow>(key).catch((error: unknown) => {
       this.logger.warn(`cache unavailable, reading the database: ${String(error)}`);
@@ -87,6 +110,17 @@ export class PathCommands {
     const row = await this.repository.findPath(userId, pathId);
     if (!row) throw new NotFoundError('study path not found');
     return row;
+  }
+
+  /** The path's audit trail: its events and its tasks' events, by global position. */
+  async auditTrail(userId: string, pathId: string, range: AuditRange): Promise<AuditBatch> {
+    await this.mustFind(userId, pathId);
+    const limit = range.limit ?? AUDIT_BATCH_DEFAULT_LIMIT;
+    const events = await this.store.readByDataField('path_id', pathId, {
+      after: range.after ?? 0,
+      limit,
+    });
+    return auditBatch(events, limit);
   }
 
   private async run(

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EventData, TasksProposed } from '@studypath/contracts';
 import {
@@ -7,14 +6,14 @@ import {
   InjectEventStore,
   type PostgresEventStore,
 } from '@studypath/event-store';
+import { deterministicUuid, InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { IllegalTransitionError, NotFoundError } from '../domain/domain-errors';
+import { IllegalTransitionError } from '../domain/domain-errors';
 import { taskDecider, type TaskCommand } from '../domain/task.decider';
 import { PathProjector } from '../projections/path.projector';
-import { PathRepository, type StudyTaskRow } from '../projections/path.repository';
-import { deterministicUuid, InjectDataSource } from '@studypath/platform';
-
-export const taskStream = (taskId: string): string => `task-${taskId}`;
+import type { StudyTaskRow } from '../projections/path.repository';
+import { taskStream } from './streams';
+import { TaskQueries } from './task-queries.service';
 
 export interface CommandContext {
   userId: string;
@@ -30,15 +29,25 @@ export class TaskCommands {
     @InjectEventStore('path') private readonly store: PostgresEventStore,
     @InjectDataSource('path') private readonly dataSource: DataSource,
     private readonly projector: PathProjector,
-    private readonly repository: PathRepository,
+    private readonly queries: TaskQueries,
   ) {}
 
   /** A user's command on their own task: another user's task is not found. */
   async execute(userId: string, taskId: string, command: TaskCommand): Promise<StudyTaskRow> {
-    if (!(await this.repository.findTask(userId, taskId)))
-      throw new NotFoundError('study task not found');
+    await this.queries.mustFind(userId, taskId);
     await this.run(taskId, command, { userId });
-    return (await this.repository.findTask(userId, taskId)) as StudyTaskRow;
+    return this.queries.mustFind(userId, taskId);
+  }
+
+  /** A user asks for the next hint on their task: the level is the one the task's rules gave. */
+  async requestHint(userId: string, taskId: string, hintRequestId: string): Promise<number> {
+    await this.queries.mustFind(userId, taskId);
+    const events = await this.run(taskId, { type: 'request_hint', hintRequestId }, { userId });
+    const [level] = events.flatMap((e) =>
+      e.event_type === 'task.hint_requested' ? [e.data.level] : [],
+    );
+    if (level === undefined) throw new Error(`hint request ${hintRequestId} appended no event`);
+    return level;
   }
 
   /** Runs a command for a fact of another service (inside its inbox transaction). */
@@ -85,10 +94,6 @@ export class TaskCommands {
       }
     }
     return created;
-  }
-
-  newSubmissionId(): string {
-    return randomUUID();
   }
 
   private async run(taskId: string, command: TaskCommand, context: CommandContext) {

@@ -1,14 +1,16 @@
-import type {
-  EvaluationEvent,
-  EventData,
-  TaskCreated,
-  TaskEvaluated,
-  TaskEvent,
-  TaskStatusChanged,
-  TaskSubmitted,
+import {
+  HINT_LADDER_LEVELS,
+  type EvaluationEvent,
+  type EventData,
+  type TaskCreated,
+  type TaskEvaluated,
+  type TaskEvent,
+  type TaskStatusChanged,
+  type TaskSubmitted,
 } from '@studypath/contracts';
 import { assertNever, type Decider } from '@studypath/decider';
 import { IllegalTransitionError, NotFoundError } from './domain-errors';
+import { DEFAULT_MAX_ATTEMPTS } from './path-config';
 
 export type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
 export type EvaluationResult = Omit<EventData<typeof TaskEvaluated>, 'task_id' | 'path_id'>;
@@ -43,10 +45,14 @@ export interface ExistingTask {
 export type TaskState = { status: 'none' } | ExistingTask;
 
 const TERMINAL: readonly TaskStatus[] = ['completed', 'failed', 'skipped', 'expired'];
-const MAX_HINT_LEVEL = 3;
 
 export function isTerminal(status: TaskStatus): boolean {
   return TERMINAL.includes(status);
+}
+
+/** The attempts a task allows, as its creation recorded them (the default for tasks that did not). */
+export function maxAttemptsOf(created: EventData<typeof TaskCreated>): number {
+  return Number(created.metadata?.max_attempts ?? DEFAULT_MAX_ATTEMPTS);
 }
 
 /** An evaluation that could not run (the runner's fault, never the user's) is not an attempt. */
@@ -230,7 +236,7 @@ export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
             data: {
               ...ids(task),
               hint_request_id: command.hintRequestId,
-              level: Math.min(task.hintsRequested + 1, MAX_HINT_LEVEL),
+              level: Math.min(task.hintsRequested + 1, HINT_LADDER_LEVELS),
             },
           },
         ];
@@ -276,7 +282,7 @@ export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
         pathId: event.data.path_id,
         problemId: event.data.problem_id,
         attempts: 0,
-        maxAttempts: Number(event.data.metadata?.max_attempts ?? 3),
+        maxAttempts: maxAttemptsOf(event.data),
         hintsRequested: 0,
         pendingSubmissionId: null,
         evaluatedSubmissions: [],

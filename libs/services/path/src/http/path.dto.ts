@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { MODULE_IDS } from '@studypath/contracts';
+import { DEFAULT_TRACK_ID, MODULE_IDS } from '@studypath/contracts';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -18,6 +18,14 @@ import {
   ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { AUDIT_BATCH_DEFAULT_LIMIT } from '../application/audit-trail';
+import {
+  PATH_CONFIG_DEFAULTS as DEFAULTS,
+  SELF_ASSESSMENT_LEVELS,
+  SELF_ASSESSMENTS,
+  type PathConfigRequest,
+  type SelfAssessment,
+} from '../domain/path-config';
 
 /** A JSON object whose keys are module ids and whose values are numbers in [min, max]. */
 function IsModuleRecord(
@@ -51,9 +59,11 @@ function IsModuleRecord(
   );
 }
 
-export const SELF_ASSESSMENTS = ['beginner', 'intermediate', 'advanced'] as const;
+const SELF_ASSESSED_LEVELS = SELF_ASSESSMENTS.map((a) => `${a} ${SELF_ASSESSMENT_LEVELS[a]}`).join(
+  ', ',
+);
 
-export class PathConfigInput {
+export class PathConfigInput implements PathConfigRequest {
   @ApiPropertyOptional({
     example: '2027-03-15',
     nullable: true,
@@ -65,12 +75,20 @@ export class PathConfigInput {
   })
   target_interview_date?: string | null;
 
-  @ApiPropertyOptional({ example: 'Europe/Dublin', description: 'IANA time zone; default UTC' })
+  @ApiPropertyOptional({
+    example: 'Europe/Dublin',
+    description: `IANA time zone; default ${DEFAULTS.timezone}`,
+  })
   @IsOptional()
   @IsTimeZone({ message: 'timezone must be an IANA time zone such as Europe/Dublin' })
   timezone?: string;
 
-  @ApiPropertyOptional({ example: 6, minimum: 1, maximum: 80, description: 'Default 5' })
+  @ApiPropertyOptional({
+    example: 6,
+    minimum: 1,
+    maximum: 80,
+    description: `Default ${DEFAULTS.hours_per_week}`,
+  })
   @IsOptional()
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(1)
@@ -88,16 +106,15 @@ export class PathConfigInput {
 
   @ApiPropertyOptional({
     enum: SELF_ASSESSMENTS,
-    description:
-      'Sets the starting level of every module not in starting_levels: beginner 1, intermediate 2, advanced 3',
+    description: `Sets the starting level of every module not in starting_levels: ${SELF_ASSESSED_LEVELS}`,
   })
   @IsOptional()
   @IsIn(SELF_ASSESSMENTS)
-  self_assessment?: (typeof SELF_ASSESSMENTS)[number];
+  self_assessment?: SelfAssessment;
 
   @ApiPropertyOptional({
     example: { graphs: 2 },
-    description: 'Extra weight (0-10, default 1) per module',
+    description: `Extra weight (0-10, default ${DEFAULTS.personalization_weight}) per module`,
   })
   @IsOptional()
   @IsModuleRecord(0, 10, false)
@@ -107,7 +124,7 @@ export class PathConfigInput {
     example: 5,
     minimum: 1,
     maximum: 50,
-    description: 'Pending tasks kept ahead; default 5',
+    description: `Pending tasks kept ahead; default ${DEFAULTS.pending_tasks_ahead}`,
   })
   @IsOptional()
   @IsInt()
@@ -116,10 +133,10 @@ export class PathConfigInput {
   pending_tasks_ahead?: number;
 
   @ApiPropertyOptional({
-    example: 3,
+    example: DEFAULTS.max_attempts,
     minimum: 1,
     maximum: 10,
-    description: 'Attempts per task before it fails; default 3',
+    description: `Attempts per task before it fails; default ${DEFAULTS.max_attempts}`,
   })
   @IsOptional()
   @IsInt()
@@ -131,7 +148,7 @@ export class PathConfigInput {
     example: 7,
     minimum: 1,
     maximum: 90,
-    description: 'Days a task may wait unstarted; default 7',
+    description: `Days a task may wait unstarted; default ${DEFAULTS.expiry_days}`,
   })
   @IsOptional()
   @IsInt()
@@ -141,7 +158,7 @@ export class PathConfigInput {
 }
 
 export class CreateStudyPathRequest {
-  @ApiProperty({ example: 'meta-swe' })
+  @ApiProperty({ example: DEFAULT_TRACK_ID })
   @IsString()
   @MinLength(1)
   @MaxLength(64)
@@ -171,7 +188,7 @@ export class EventsQuery {
   @Min(0)
   after?: number;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: AUDIT_BATCH_DEFAULT_LIMIT })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -182,7 +199,7 @@ export class EventsQuery {
 
 export class StudyPathResponse {
   @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty({ example: 'meta-swe' }) track_id!: string;
+  @ApiProperty({ example: DEFAULT_TRACK_ID }) track_id!: string;
   @ApiProperty({ enum: ['active', 'paused', 'archived'] }) status!: string;
   @ApiProperty({
     example: {
@@ -191,9 +208,9 @@ export class StudyPathResponse {
       hours_per_week: 6,
       starting_levels: { 'arrays-strings': 2 },
       personalization_weights: { graphs: 2 },
-      pending_tasks_ahead: 5,
-      max_attempts: 3,
-      expiry_days: 7,
+      pending_tasks_ahead: DEFAULTS.pending_tasks_ahead,
+      max_attempts: DEFAULTS.max_attempts,
+      expiry_days: DEFAULTS.expiry_days,
     },
   })
   config!: Record<string, unknown>;

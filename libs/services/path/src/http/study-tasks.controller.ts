@@ -23,14 +23,10 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { META_SWE } from '@studypath/contracts';
-import { InjectEventStore, type PostgresEventStore } from '@studypath/event-store';
 import { CurrentUser, ErrorResponse, type AuthenticatedUser } from '@studypath/platform';
-import { ProblemBank } from '@studypath/problem-bank';
-import { PathCommands } from '../application/path-commands.service';
-import { taskStream, TaskCommands } from '../application/task-commands.service';
-import { InvalidCommandError, NotFoundError } from '../domain/domain-errors';
-import { PathRepository } from '../projections/path.repository';
+import { TaskCommands } from '../application/task-commands.service';
+import { TaskQueries } from '../application/task-queries.service';
+import { InvalidCommandError } from '../domain/domain-errors';
 import { AuditEventsPage, EventsQuery } from './path.dto';
 import {
   HintAccepted,
@@ -53,10 +49,7 @@ import { auditPage, decodeCursor, encodeCursor, problemView, taskView } from './
 export class StudyTasksController {
   constructor(
     private readonly tasks: TaskCommands,
-    private readonly paths: PathCommands,
-    private readonly repository: PathRepository,
-    private readonly problems: ProblemBank,
-    @InjectEventStore('path') private readonly store: PostgresEventStore,
+    private readonly queries: TaskQueries,
   ) {}
 
   @Get()
@@ -70,8 +63,7 @@ export class StudyTasksController {
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     if (query.cursor && !after)
       throw new InvalidCommandError('cursor must be the next_cursor of a previous page');
-    const limit = query.limit ?? 20;
-    const rows = await this.repository.listTasks({
+    const { items, more } = await this.queries.page({
       userId: user.id,
       pathId: query.path_id,
       status: query.status,
@@ -80,14 +72,10 @@ export class StudyTasksController {
       from: query.from ? new Date(query.from) : undefined,
       to: query.to ? new Date(query.to) : undefined,
       after,
-      limit: limit + 1,
+      limit: query.limit,
     });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(taskView),
-      next_cursor: rows.length > limit && last ? encodeCursor(last) : null,
-    };
+    const last = items.at(-1);
+    return { items: items.map(taskView), next_cursor: more && last ? encodeCursor(last) : null };
   }
 
   @Get('next')
@@ -101,11 +89,7 @@ export class StudyTasksController {
     @CurrentUser() user: AuthenticatedUser,
     @Query() query: NextTaskQuery,
   ): Promise<NextTaskResponse> {
-    const pathId = query.path_id ?? (await this.paths.findActive(user.id, META_SWE.id))?.path_id;
-    if (!pathId) throw new NotFoundError('you have no open study path on this track');
-    const task = await this.repository.findNextTask(user.id, pathId);
-    if (!task) throw new NotFoundError('no task is waiting on this path', { path_id: pathId });
-    const problem = await this.problems.getProblemMetadata(task.problem_id);
+    const { task, problem } = await this.queries.next(user.id, query.path_id);
     return { task: taskView(task), problem: problem ? problemView(problem) : null };
   }
 
@@ -117,9 +101,7 @@ export class StudyTasksController {
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<StudyTaskResponse> {
-    const row = await this.repository.findTask(user.id, id);
-    if (!row) throw new NotFoundError('study task not found');
-    return taskView(row);
+    return taskView(await this.queries.mustFind(user.id, id));
   }
 
   @Patch(':id/status')
@@ -185,11 +167,7 @@ export class StudyTasksController {
     @Param('id', ParseUUIDPipe) id: string,
   ): Promise<HintAccepted> {
     const hintId = randomUUID();
-    const row = await this.tasks.execute(user.id, id, {
-      type: 'request_hint',
-      hintRequestId: hintId,
-    });
-    return { hint_id: hintId, level: Math.min(row.hints_used, 3) };
+    return { hint_id: hintId, level: await this.tasks.requestHint(user.id, id, hintId) };
   }
 
   @Get(':id/events')
@@ -201,12 +179,6 @@ export class StudyTasksController {
     @Param('id', ParseUUIDPipe) id: string,
     @Query() query: EventsQuery,
   ): Promise<AuditEventsPage> {
-    if (!(await this.repository.findTask(user.id, id)))
-      throw new NotFoundError('study task not found');
-    const limit = query.limit ?? 100;
-    const events = (await this.store.readStream(taskStream(id)))
-      .filter((e) => e.global_position > (query.after ?? 0))
-      .slice(0, limit);
-    return auditPage(events, limit);
+    return auditPage(await this.queries.auditTrail(user.id, id, query));
   }
 }

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { MODULE_IDS } from '@studypath/contracts';
+import { DEFAULT_TRACK_ID, HINT_LADDER_LEVELS, MODULE_IDS } from '@studypath/contracts';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -13,6 +13,7 @@ import {
   MaxLength,
   Min,
 } from 'class-validator';
+import { TASK_PAGE_DEFAULT_LIMIT } from '../application/task-queries.service';
 
 export const TASK_STATUSES = [
   'pending',
@@ -69,7 +70,7 @@ export class ListTasksQuery {
   })
   cursor?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: TASK_PAGE_DEFAULT_LIMIT })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -81,7 +82,7 @@ export class ListTasksQuery {
 export class NextTaskQuery {
   @ApiPropertyOptional({
     format: 'uuid',
-    description: 'Default: your active path on the meta-swe track',
+    description: `Default: your active path on the ${DEFAULT_TRACK_ID} track`,
   })
   @IsOptional()
   @IsUUID()
@@ -121,7 +122,11 @@ export class SubmissionAccepted {
 
 export class HintAccepted {
   @ApiProperty({ format: 'uuid' }) hint_id!: string;
-  @ApiProperty({ minimum: 1, maximum: 3, description: 'The level of the hint ladder asked for' })
+  @ApiProperty({
+    minimum: 1,
+    maximum: HINT_LADDER_LEVELS,
+    description: 'The level of the hint ladder asked for',
+  })
   level!: number;
 }
 

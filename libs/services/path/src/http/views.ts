@@ -1,5 +1,6 @@
-import type { EventEnvelope } from '@studypath/contracts';
 import type { ProblemMetadata } from '@studypath/problem-bank';
+import type { AuditBatch } from '../application/audit-trail';
+import type { PathLogEvent } from '../projections/path.projector';
 import type { StudyPathRow, StudyTaskRow } from '../projections/path.repository';
 import type { AuditEvent, AuditEventsPage, StudyPathResponse } from './path.dto';
 import type { ProblemView, StudyTaskResponse } from './task.dto';
@@ -64,7 +65,7 @@ export function problemView(problem: ProblemMetadata): ProblemView {
   };
 }
 
-export function auditView(event: EventEnvelope): AuditEvent {
+export function auditView(event: PathLogEvent): AuditEvent {
   return {
     event_id: event.event_id,
     event_type: event.event_type,
@@ -73,16 +74,12 @@ export function auditView(event: EventEnvelope): AuditEvent {
     stream_position: event.stream_position,
     global_position: event.global_position,
     occurred_at: event.occurred_at,
-    data: event.data as Record<string, unknown>,
+    data: event.data,
   };
 }
 
-/** A batch of the audit trail; `next_after` continues it while batches come back full. */
-export function auditPage(events: readonly EventEnvelope[], limit: number): AuditEventsPage {
-  return {
-    events: events.map(auditView),
-    next_after: events.length === limit ? (events.at(-1)?.global_position ?? null) : null,
-  };
+export function auditPage(batch: AuditBatch): AuditEventsPage {
+  return { events: batch.events.map(auditView), next_after: batch.nextAfter };
 }
 
 /** Keyset cursors: opaque to clients, base64url of the last row's (created_at, task_id). */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Enveloped, TaskTopicEvent } from '@studypath/contracts';
 import { assertNever } from '@studypath/decider';
 import type { EntityManager } from 'typeorm';
-import { countsAsAttempt } from '../domain/task.decider';
+import { countsAsAttempt, maxAttemptsOf } from '../domain/task.decider';
 
 /** An event of the path service's log: a path's or a task's, as appended. */
 export type PathLogEvent = Enveloped<TaskTopicEvent>;
@@ -70,7 +70,7 @@ export class PathProjector {
             event.data.difficulty,
             event.data.order,
             event.data.source,
-            Number(event.data.metadata?.max_attempts ?? 3),
+            maxAttemptsOf(event.data),
             JSON.stringify(event.data.metadata ?? {}),
             version,
             at,

@@ -146,12 +146,4 @@ export class PathRepository {
       [now, limit],
     )) as { task_id: string; user_id: string; created_at: Date; expiry_days: number }[];
   }
-
-  async maxTaskOrder(pathId: string, manager: EntityManager): Promise<number> {
-    const [row] = (await manager.query(
-      'SELECT max(order_index) AS max FROM path.study_tasks WHERE path_id = $1',
-      [pathId],
-    )) as { max: number | null }[];
-    return row?.max ?? -1;
-  }
 }
