@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
 import { ProblemBankModule } from '@studypath/problem-bank';
-import { PathGenerationHandler } from './application/path-generation.handler';
+import { PathGenerationService } from './application/path-generation.service';
 import { ProblemCatalog } from './application/problem-catalog';
+import { PathGenerationHandler } from './consumers/path-generation.handler';
+import { GenerationStateRepository } from './projections/generation-state.repository';
 import { TaskGenerationDatabase, TaskGenerationEventStore } from './task-generation.database';
 
 @Module({
@@ -14,6 +16,6 @@ import { TaskGenerationDatabase, TaskGenerationEventStore } from './task-generat
     }),
   ],
   controllers: [PathGenerationHandler],
-  providers: [ProblemCatalog],
+  providers: [PathGenerationService, GenerationStateRepository, ProblemCatalog],
 })
 export class TaskGenerationServiceModule {}

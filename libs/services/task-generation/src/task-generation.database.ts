@@ -1,6 +1,7 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreateGenerationState1764400000002 } from './migrations/1764400000002-create-generation-state';
+import { AddGenerationTrack1764400000004 } from './migrations/1764400000004-add-generation-track';
 
 /** The task-generation service's event store: its append-only log, relayed to its topic. */
 export const TaskGenerationEventStore: EventStoreTables = {
@@ -11,5 +12,9 @@ export const TaskGenerationEventStore: EventStoreTables = {
 /** The schema the task-generation service owns, and the migrations that build it, oldest first. */
 export const TaskGenerationDatabase: ServiceDatabaseOptions = {
   schema: TaskGenerationEventStore.schema,
-  migrations: [eventStoreMigration(TaskGenerationEventStore), CreateGenerationState1764400000002],
+  migrations: [
+    eventStoreMigration(TaskGenerationEventStore),
+    CreateGenerationState1764400000002,
+    AddGenerationTrack1764400000004,
+  ],
 };

@@ -19,6 +19,7 @@ import {
   type TasksProposedEvent,
 } from './generation.decider';
 import { generateTasks, initialBatchSize, type CatalogProblem } from './generator';
+import { pathConfig } from '../test/path-config.factory';
 
 type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
 
@@ -27,16 +28,7 @@ const now = new Date('2026-01-05T09:00:00Z');
 const catalog: CatalogProblem[] = new BundledCatalog()
   .all()
   .map((p) => ({ id: p.id, module: p.module, difficulty: p.difficulty, topics: p.topics }));
-const config: PathConfig = {
-  target_interview_date: null,
-  timezone: 'UTC',
-  hours_per_week: 1,
-  starting_levels: {},
-  personalization_weights: {},
-  pending_tasks_ahead: 3,
-  max_attempts: 3,
-  expiry_days: 7,
-};
+const config = pathConfig();
 /** A track of two modules only, to tell the path's own track from META_SWE. */
 const TWO_MODULES: Track = {
   id: 'two-modules',

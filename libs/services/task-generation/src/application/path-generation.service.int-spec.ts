@@ -1,0 +1,208 @@
+import { randomUUID } from 'node:crypto';
+import type { EventData, TasksProposed } from '@studypath/contracts';
+import { PostgresEventStore } from '@studypath/event-store';
+import { deterministicUuid } from '@studypath/platform';
+import { BundledCatalog } from '@studypath/problem-bank';
+import { createTestDatabase, type TestDatabase } from '@studypath/testing';
+import type { DataSource } from 'typeorm';
+import type { GenerationFact } from '../domain/generation.decider';
+import { GenerationStateRepository } from '../projections/generation-state.repository';
+import { TaskGenerationDatabase, TaskGenerationEventStore } from '../task-generation.database';
+import { PathGenerationService, type GenerationInput } from './path-generation.service';
+import { ProblemCatalog } from './problem-catalog';
+import { pathConfig } from '../test/path-config.factory';
+
+const config = pathConfig();
+const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+interface StoredRow {
+  user_id: string;
+  track_id: string;
+  status: string;
+  clock: number;
+  proposals: number;
+  tasks: { taskId: string | null; outcome: string }[];
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** A task event as the service receives it, from the user's task stream. */
+function delivered(
+  fact: GenerationFact,
+  userId: string,
+  occurredAt = '2026-01-05T09:00:00.000Z',
+): GenerationInput {
+  return {
+    ...fact,
+    event_id: randomUUID(),
+    schema_version: 1,
+    stream_id: `path-${fact.data.path_id}`,
+    stream_position: 1,
+    global_position: 1,
+    user_id: userId,
+    occurred_at: occurredAt,
+    correlation_id: randomUUID(),
+    causation_id: null,
+    traceparent,
+  };
+}
+
+describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let store: PostgresEventStore;
+  let service: PathGenerationService;
+
+  beforeAll(async () => {
+    db = await createTestDatabase([TaskGenerationDatabase]);
+    dataSource = await db.dataSource(TaskGenerationDatabase);
+    store = new PostgresEventStore(dataSource, TaskGenerationEventStore);
+    service = new PathGenerationService(
+      store,
+      new GenerationStateRepository(),
+      new ProblemCatalog(new BundledCatalog()),
+    );
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const apply = (event: GenerationInput): Promise<void> =>
+    dataSource.transaction((manager) => service.apply(event, manager));
+
+  async function row(pathId: string): Promise<StoredRow | undefined> {
+    const rows = (await dataSource.query(
+      'SELECT * FROM task_generation.generation_paths WHERE path_id = $1',
+      [pathId],
+    )) as StoredRow[];
+    return rows[0];
+  }
+
+  it('proposes a new path its first tasks, as caused by path.created, and keeps its state', async () => {
+    const pathId = randomUUID();
+    const created = delivered(
+      { event_type: 'path.created', data: { path_id: pathId, track_id: 'meta-swe', config } },
+      'user-1',
+    );
+    await apply(created);
+
+    const [proposal, ...more] = await store.readStream(`generation-${pathId}`);
+    expect(more).toEqual([]);
+    expect(proposal).toMatchObject({
+      event_type: 'generation.tasks_proposed',
+      user_id: 'user-1',
+      correlation_id: created.correlation_id,
+      causation_id: created.event_id,
+      traceparent,
+      data: { path_id: pathId, proposal_id: deterministicUuid(`${pathId}:proposal:0`) },
+    });
+    expect(await row(pathId)).toMatchObject({
+      user_id: 'user-1',
+      track_id: 'meta-swe',
+      status: 'active',
+      clock: 2,
+      proposals: 1,
+      tasks: [{ taskId: null }, { taskId: null }, { taskId: null }],
+    });
+  });
+
+  it('links tasks and tops the window up when one ends, keeping the creation time', async () => {
+    const pathId = randomUUID();
+    await apply(
+      delivered(
+        { event_type: 'path.created', data: { path_id: pathId, track_id: 'meta-swe', config } },
+        'user-2',
+      ),
+    );
+    const [proposal] = await store.readStream(`generation-${pathId}`);
+    const { proposal_id, tasks } = proposal?.data as EventData<typeof TasksProposed>;
+    const taskIds = tasks.map(() => randomUUID());
+    for (const [order, task] of tasks.entries()) {
+      await apply(
+        delivered(
+          {
+            event_type: 'task.created',
+            data: {
+              task_id: taskIds[order] as string,
+              path_id: pathId,
+              problem_id: task.problem_id,
+              module: task.module,
+              topics: task.topics,
+              difficulty: task.difficulty,
+              order,
+              source: 'initial',
+              proposal_id,
+            },
+          },
+          'user-2',
+        ),
+      );
+    }
+    const before = await row(pathId);
+    await apply(
+      delivered(
+        {
+          event_type: 'task.status_changed',
+          data: {
+            task_id: taskIds[0] as string,
+            path_id: pathId,
+            from: 'submitted',
+            to: 'completed',
+            reason: 'all tests passed',
+          },
+        },
+        'user-2',
+        '2026-01-06T09:00:00.000Z',
+      ),
+    );
+
+    const proposals = await store.readStream(`generation-${pathId}`);
+    expect(proposals).toHaveLength(2);
+    expect(proposals[1]?.data).toMatchObject({
+      proposal_id: deterministicUuid(`${pathId}:proposal:1`),
+      tasks: [{ source: 'adaptive', order: 3 }],
+    });
+    const after = await row(pathId);
+    expect(after?.tasks.map((t) => [t.taskId, t.outcome])).toEqual([
+      [taskIds[0], 'passed'],
+      [taskIds[1], 'open'],
+      [taskIds[2], 'open'],
+      [null, 'open'],
+    ]);
+    expect(after?.created_at).toEqual(before?.created_at);
+    expect(after?.updated_at).toEqual(new Date('2026-01-06T09:00:00.000Z'));
+  });
+
+  it('ignores the facts of a path it never saw created', async () => {
+    const pathId = randomUUID();
+    await apply(delivered({ event_type: 'path.resumed', data: { path_id: pathId } }, 'user-3'));
+    expect(await store.readStream(`generation-${pathId}`)).toEqual([]);
+    expect(await row(pathId)).toBeUndefined();
+  });
+
+  it('refuses a path on a track it does not know, writing nothing', async () => {
+    const pathId = randomUUID();
+    await expect(
+      apply(
+        delivered(
+          { event_type: 'path.created', data: { path_id: pathId, track_id: 'unknown', config } },
+          'user-4',
+        ),
+      ),
+    ).rejects.toThrow(/unknown/);
+    expect(await row(pathId)).toBeUndefined();
+  });
+
+  it('gives the paths generated before the track column the META_SWE track', async () => {
+    const pathId = randomUUID();
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    await dataSource.query(
+      `INSERT INTO task_generation.generation_paths (path_id, user_id, status, config, created_at, updated_at)
+       VALUES ($1, 'user-5', 'active', $2, now(), now())`,
+      [pathId, JSON.stringify(config)],
+    );
+    await dataSource.runMigrations({ transaction: 'each' });
+    expect((await row(pathId))?.track_id).toBe('meta-swe');
+  });
+});

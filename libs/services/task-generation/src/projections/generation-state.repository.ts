@@ -1,0 +1,64 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import type { PathConfig, PathGeneration, TrackedTask } from '../domain/generation.decider';
+
+/** The state columns of a row of `task_generation.generation_paths` (besides its owner and times). */
+export interface GenerationPathRow {
+  path_id: string;
+  track_id: string;
+  status: PathGeneration['status'];
+  config: PathConfig;
+  clock: number;
+  proposals: number;
+  tasks: TrackedTask[];
+}
+
+/** The only place that reads or writes the generation state, always inside the caller's transaction. */
+@Injectable()
+export class GenerationStateRepository {
+  /** Locks the path's row until the transaction ends, so one path's facts apply one at a time. */
+  async load(pathId: string, manager: EntityManager): Promise<PathGeneration | undefined> {
+    const rows = (await manager.query(
+      `SELECT path_id, track_id, status, config, clock, proposals, tasks
+         FROM task_generation.generation_paths WHERE path_id = $1 FOR UPDATE`,
+      [pathId],
+    )) as GenerationPathRow[];
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      status: row.status,
+      pathId: row.path_id,
+      trackId: row.track_id,
+      config: row.config,
+      clock: row.clock,
+      proposals: row.proposals,
+      tasks: row.tasks,
+    };
+  }
+
+  /** Inserts or updates the path's state as of a fact: the path's owner and creation time are set once. */
+  async save(
+    generation: PathGeneration,
+    fact: { userId: string; occurredAt: string },
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO task_generation.generation_paths
+              (path_id, user_id, track_id, status, config, clock, proposals, tasks, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+       ON CONFLICT (path_id) DO UPDATE
+          SET status = $4, config = $5, clock = $6, proposals = $7, tasks = $8, updated_at = $9`,
+      [
+        generation.pathId,
+        fact.userId,
+        generation.trackId,
+        generation.status,
+        JSON.stringify(generation.config),
+        generation.clock,
+        generation.proposals,
+        JSON.stringify(generation.tasks),
+        fact.occurredAt,
+      ],
+    );
+  }
+}
