@@ -3,17 +3,23 @@ import { EventStoreModule } from '@studypath/event-store';
 import { APP_CONFIG, type AppConfig } from '@studypath/platform';
 import { ProblemBankModule } from '@studypath/problem-bank';
 import { CodeRunner, createCodeRunner, HttpCodeRunner } from '@studypath/sandbox';
-import { EvaluationWorker } from './application/evaluation.worker';
+import { EvaluateSubmission } from './application/evaluate-submission.usecase';
+import { SubmissionQueries } from './application/submission-queries.service';
+import { TaskSubmittedHandler } from './consumers/task-submitted.handler';
 import { EvaluationDatabase, EvaluationEventStore } from './evaluation.database';
 import { SubmissionsController } from './http/submissions.controller';
+import { TaskEvaluationsRepository } from './projections/task-evaluations.repository';
 
 @Module({
   imports: [
     ProblemBankModule.forRoot(),
     EventStoreModule.forService({ database: EvaluationDatabase, eventStore: EvaluationEventStore }),
   ],
-  controllers: [SubmissionsController, EvaluationWorker],
+  controllers: [SubmissionsController, TaskSubmittedHandler],
   providers: [
+    TaskEvaluationsRepository,
+    EvaluateSubmission,
+    SubmissionQueries,
     {
       provide: CodeRunner,
       inject: [APP_CONFIG],

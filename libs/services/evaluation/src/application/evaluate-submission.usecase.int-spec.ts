@@ -5,8 +5,10 @@ import { BundledCatalog } from '@studypath/problem-bank';
 import { CodeRunner, type RunRequest, type RunResult } from '@studypath/sandbox';
 import { createTestDatabase, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
+import { MAX_WORKER_TRIES } from '../domain/evaluation-outcome';
 import { EvaluationDatabase, EvaluationEventStore } from '../evaluation.database';
-import { EvaluationWorker, MAX_WORKER_TRIES } from './evaluation.worker';
+import { TaskEvaluationsRepository } from '../projections/task-evaluations.repository';
+import { EvaluateSubmission } from './evaluate-submission.usecase';
 
 class ScriptedRunner extends CodeRunner {
   runs = 0;
@@ -25,7 +27,9 @@ class ScriptedRunner extends CodeRunner {
 const catalog = new BundledCatalog();
 const problem = catalog.all()[0];
 
-function submitted(): EnvelopeOf<typeof TaskSubmitted> {
+function submitted(
+  problemId = problem?.id ?? 'no-problem-in-the-catalog',
+): EnvelopeOf<typeof TaskSubmitted> {
   return {
     event_id: randomUUID(),
     event_type: 'task.submitted',
@@ -42,7 +46,7 @@ function submitted(): EnvelopeOf<typeof TaskSubmitted> {
       task_id: randomUUID(),
       path_id: randomUUID(),
       submission_id: randomUUID(),
-      problem_id: problem?.id ?? 'no-problem-in-the-catalog',
+      problem_id: problemId,
       language: 'python',
       code: 'def f():\n    pass\n',
       attempt: 1,
@@ -50,7 +54,7 @@ function submitted(): EnvelopeOf<typeof TaskSubmitted> {
   };
 }
 
-describe('EvaluationWorker (real PostgreSQL)', () => {
+describe('EvaluateSubmission (real PostgreSQL)', () => {
   let db: TestDatabase;
   let dataSource: DataSource;
   let store: PostgresEventStore;
@@ -65,8 +69,15 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
     await db.drop();
   });
 
-  const worker = (runner: CodeRunner) =>
-    new EvaluationWorker(dataSource, store, new Inbox(dataSource, 'evaluation'), catalog, runner);
+  // A new use case per delivery, as a restarted worker would be: nothing is remembered in memory.
+  const evaluate = (runner: CodeRunner) =>
+    new EvaluateSubmission(
+      new TaskEvaluationsRepository(dataSource),
+      store,
+      new Inbox(dataSource, 'evaluation'),
+      catalog,
+      runner,
+    );
   const row = async (submissionId: string) =>
     (
       (await dataSource.query(
@@ -83,11 +94,11 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
     const submissionId = event.data.submission_id;
 
     for (let i = 1; i <= MAX_WORKER_TRIES; i++) {
-      await expect(worker(runner).onSubmitted(event)).rejects.toThrow('the worker died');
+      await expect(evaluate(runner).execute(event)).rejects.toThrow('the worker died');
       expect(await row(submissionId)).toMatchObject({ state: 'running', worker_tries: i });
     }
-    await worker(runner).onSubmitted(event);
-    await worker(runner).onSubmitted(event); // a redelivery after giving up changes nothing
+    await evaluate(runner).execute(event);
+    await evaluate(runner).execute(event); // a redelivery after giving up changes nothing
 
     expect(runner.runs).toBe(MAX_WORKER_TRIES);
     expect(await row(submissionId)).toMatchObject({
@@ -121,8 +132,8 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
     const event = submitted();
     const submissionId = event.data.submission_id;
 
-    await worker(runner).onSubmitted(event);
-    await worker(runner).onSubmitted(event);
+    await evaluate(runner).execute(event);
+    await evaluate(runner).execute(event);
 
     expect(runner.runs).toBe(1);
     expect(await row(submissionId)).toMatchObject({
@@ -132,10 +143,12 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
       test_suite_hash: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
     const events = await store.readStream(`evaluation-${submissionId}`);
-    expect(events.map((e) => [e.event_type, (e.data as { score: number }).score])).toEqual([
-      ['evaluation.completed', 1],
-    ]);
-    expect(events[0]?.causation_id).toBe(event.event_id);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      event_type: 'evaluation.completed',
+      data: { score: 1 },
+      causation_id: event.event_id,
+    });
   });
 
   it('reports a sandbox failure as evaluation.failed, never as a wrong answer', async () => {
@@ -152,7 +165,7 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
     const event = submitted();
     const submissionId = event.data.submission_id;
 
-    await worker(runner).onSubmitted(event);
+    await evaluate(runner).execute(event);
 
     expect(await row(submissionId)).toMatchObject({
       state: 'failed',
@@ -161,5 +174,34 @@ describe('EvaluationWorker (real PostgreSQL)', () => {
     expect((await store.readStream(`evaluation-${submissionId}`)).map((e) => e.event_type)).toEqual(
       ['evaluation.failed'],
     );
+  });
+
+  it('reports a problem the bank does not know as evaluation.failed, without running anything', async () => {
+    const runner = new ScriptedRunner(async () => {
+      throw new Error('nothing should run');
+    });
+    const event = submitted('no-such-problem');
+    const submissionId = event.data.submission_id;
+
+    await evaluate(runner).execute(event);
+
+    expect(runner.runs).toBe(0);
+    expect(await row(submissionId)).toMatchObject({
+      state: 'failed',
+      status: 'infrastructure_error',
+      message: 'the problem bank does not know problem no-such-problem',
+    });
+    const events = await store.readStream(`evaluation-${submissionId}`);
+    expect(events.map((e) => [e.event_type, e.data])).toEqual([
+      [
+        'evaluation.failed',
+        {
+          submission_id: submissionId,
+          task_id: event.data.task_id,
+          path_id: event.data.path_id,
+          reason: 'the problem bank does not know problem no-such-problem',
+        },
+      ],
+    ]);
   });
 });

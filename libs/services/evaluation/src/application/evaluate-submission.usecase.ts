@@ -1,0 +1,132 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EnvelopeOf, TaskSubmitted } from '@studypath/contracts';
+import { assertNever } from '@studypath/decider';
+import {
+  InjectEventStore,
+  InjectInbox,
+  type Inbox,
+  type PostgresEventStore,
+} from '@studypath/event-store';
+import { ProblemBank } from '@studypath/problem-bank';
+import { CodeRunner } from '@studypath/sandbox';
+import type { EntityManager } from 'typeorm';
+import {
+  couldNotRun,
+  evaluationEventOf,
+  givenUpAfter,
+  outcomeOfRun,
+  outcomeSummary,
+  testSuiteHash,
+  type EvaluationOutcome,
+  type Submission,
+} from '../domain/evaluation-outcome';
+import { TaskEvaluationsRepository } from '../projections/task-evaluations.repository';
+
+/** The consumer group of the evaluation workers, and the name their inbox records go by. */
+export const EVALUATION_CONSUMER_GROUP = 'evaluation';
+
+type SubmittedEvent = EnvelopeOf<typeof TaskSubmitted>;
+
+/**
+ * Runs a submission against its problem's hidden tests, with exactly one effect however often it
+ * is delivered. The row is claimed before running, so a crash mid-run is seen as a retry; the
+ * outcome, the inbox record and `evaluation.completed` (or `evaluation.failed`) commit together.
+ */
+@Injectable()
+export class EvaluateSubmission {
+  private readonly logger = new Logger('Evaluation');
+
+  constructor(
+    private readonly repository: TaskEvaluationsRepository,
+    @InjectEventStore('evaluation') private readonly store: PostgresEventStore,
+    @InjectInbox('evaluation') private readonly inbox: Inbox,
+    private readonly problems: ProblemBank,
+    private readonly runner: CodeRunner,
+  ) {}
+
+  async execute(event: SubmittedEvent): Promise<void> {
+    if (await this.inbox.hasHandled(EVALUATION_CONSUMER_GROUP, event.event_id)) return;
+    const tries = await this.repository.claim(event);
+    if (tries === undefined) return; // finished already
+    const givenUp = givenUpAfter(tries);
+    if (givenUp) {
+      await this.finish(event, givenUp);
+      return;
+    }
+    const started = Date.now();
+    const outcome = await this.run(event.data);
+    await this.finish(event, outcome);
+    this.logger.log(
+      `submission ${event.data.submission_id}: ${outcomeSummary(outcome)} in ${Date.now() - started} ms`,
+    );
+  }
+
+  /** A failing problem bank or sandbox throws: the bus retries the message (then the DLQ). */
+  private async run(submission: Submission): Promise<EvaluationOutcome> {
+    try {
+      const suite = await this.problems.getHiddenTests(submission.problem_id);
+      if (!suite)
+        return couldNotRun(`the problem bank does not know problem ${submission.problem_id}`);
+      const result = await this.runner.run({
+        language: submission.language,
+        code: submission.code,
+        signature: suite.signature,
+        comparator: suite.comparator,
+        tests: suite.tests.map((t) => ({ args: t.args, expected: t.expected, hidden: true })),
+      });
+      return outcomeOfRun(result, testSuiteHash(suite.tests));
+    } catch (error) {
+      this.logger.warn(`submission ${submission.submission_id}: ${String(error)}`);
+      throw error;
+    }
+  }
+
+  /** Records the outcome and appends its fact, in the inbox transaction of the submission. */
+  private async finish(event: SubmittedEvent, outcome: EvaluationOutcome): Promise<void> {
+    await this.inbox.handleOnce(EVALUATION_CONSUMER_GROUP, event.event_id, async (manager) => {
+      await this.record(event.data.submission_id, outcome, manager);
+      await this.publish(event, outcome, manager);
+    });
+  }
+
+  private async record(
+    submissionId: string,
+    outcome: EvaluationOutcome,
+    manager: EntityManager,
+  ): Promise<void> {
+    switch (outcome.kind) {
+      case 'ran':
+        return this.repository.recordResult(
+          submissionId,
+          outcome.result,
+          outcome.suiteHash,
+          manager,
+        );
+      case 'could_not_run':
+        return this.repository.recordFailure(submissionId, outcome.reason, manager);
+      default:
+        return assertNever(outcome, 'outcome');
+    }
+  }
+
+  /** Appends `evaluation.completed` or `evaluation.failed`, caused by the submission. */
+  private async publish(
+    event: SubmittedEvent,
+    outcome: EvaluationOutcome,
+    manager: EntityManager,
+  ): Promise<void> {
+    await this.store.append(
+      `evaluation-${event.data.submission_id}`,
+      [evaluationEventOf(event.data, outcome)],
+      {
+        expectedVersion: 'any',
+        streamType: 'evaluation',
+        userId: event.user_id,
+        correlationId: event.correlation_id,
+        causationId: event.event_id,
+        traceparent: event.traceparent ?? undefined,
+        manager,
+      },
+    );
+  }
+}

@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import type { EvaluationEvent, EventData, TaskSubmitted } from '@studypath/contracts';
+import { assertNever } from '@studypath/decider';
+import type { RunResult } from '@studypath/sandbox';
+
+/*
+ * How a submission's evaluation ends:
+ * - it ran: the sandbox reached the learner's code, whatever the code then did (passed, failed,
+ *   timed out, ...). That is `evaluation.completed`, and it counts as an attempt.
+ * - it could not run: the problem bank does not know the problem, the sandbox could not be set up
+ *   (`infrastructure_error`, which the runner only reports before user code runs), or the
+ *   submission crashed its worker MAX_WORKER_TRIES times. That is `evaluation.failed`, free for the
+ *   learner.
+ */
+
+/** A submission whose evaluation crashed its worker this many times is given up (never the user's fault). */
+export const MAX_WORKER_TRIES = 3;
+
+export type Submission = EventData<typeof TaskSubmitted>;
+
+export type EvaluationOutcome =
+  { kind: 'ran'; result: RunResult; suiteHash: string } | { kind: 'could_not_run'; reason: string };
+
+/** The longest reason `evaluation.failed` carries (its schema's limit). */
+const MAX_REASON_LENGTH = 2000;
+
+export function couldNotRun(reason: string): EvaluationOutcome {
+  return { kind: 'could_not_run', reason };
+}
+
+/** What a sandbox run means: a runner that failed before the code ran produced no result. */
+export function outcomeOfRun(result: RunResult, suiteHash: string): EvaluationOutcome {
+  return result.status === 'infrastructure_error'
+    ? couldNotRun(result.message ?? 'the sandbox failed')
+    : { kind: 'ran', result, suiteHash };
+}
+
+/**
+ * The outcome of a submission a worker has now taken `tries` times, when it must not run again;
+ * undefined while it may.
+ */
+export function givenUpAfter(tries: number): EvaluationOutcome | undefined {
+  return tries > MAX_WORKER_TRIES
+    ? couldNotRun(`the evaluation stopped its worker ${MAX_WORKER_TRIES} times`)
+    : undefined;
+}
+
+/** The fact the evaluation service publishes when a submission's evaluation ends. */
+export function evaluationEventOf(
+  submission: Submission,
+  outcome: EvaluationOutcome,
+): EvaluationEvent {
+  const ids = {
+    submission_id: submission.submission_id,
+    task_id: submission.task_id,
+    path_id: submission.path_id,
+  };
+  switch (outcome.kind) {
+    case 'ran': {
+      const { result } = outcome;
+      return {
+        event_type: 'evaluation.completed',
+        data: {
+          ...ids,
+          status: result.status,
+          score: result.score,
+          passed_tests: result.passed,
+          total_tests: result.total,
+          runtime_ms: result.runtime_ms,
+          memory_kb: result.memory_kb,
+          test_suite_hash: outcome.suiteHash,
+        },
+      };
+    }
+    case 'could_not_run':
+      return {
+        event_type: 'evaluation.failed',
+        data: { ...ids, reason: outcome.reason.slice(0, MAX_REASON_LENGTH) },
+      };
+    default:
+      return assertNever(outcome, 'outcome');
+  }
+}
+
+/** One line for the log: what became of the submission. */
+export function outcomeSummary(outcome: EvaluationOutcome): string {
+  switch (outcome.kind) {
+    case 'ran':
+      return `${outcome.result.status} ${outcome.result.passed}/${outcome.result.total}`;
+    case 'could_not_run':
+      return `failed to run (${outcome.reason})`;
+    default:
+      return assertNever(outcome, 'outcome');
+  }
+}
+
+/** A stable hash of a test suite, so a result stays explainable after the tests change. */
+export function testSuiteHash(tests: unknown): string {
+  return createHash('sha256').update(JSON.stringify(tests)).digest('hex').slice(0, 32);
+}

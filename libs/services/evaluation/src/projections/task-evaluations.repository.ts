@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EnvelopeOf, TaskSubmitted } from '@studypath/contracts';
+import { InjectDataSource } from '@studypath/platform';
+import type { RunResult, RunStatus, TestOutcome } from '@studypath/sandbox';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Submission } from '../domain/evaluation-outcome';
+import type { SubmissionState } from '../domain/submission-state';
+
+/** A submission and its evaluation, as its owner reads them. */
+export interface SubmissionRow {
+  submission_id: string;
+  task_id: string;
+  state: SubmissionState;
+  language: Submission['language'];
+  attempt: number;
+  status: RunStatus | null;
+  score: number | null;
+  passed_tests: number | null;
+  total_tests: number | null;
+  runtime_ms: number | null;
+  memory_kb: number | null;
+  tests: TestOutcome[] | null;
+  message: string | null;
+  test_suite_hash: string | null;
+  queued_at: Date;
+  finished_at: Date | null;
+}
+
+const SUBMISSION_COLUMNS = `submission_id, task_id, state, language, attempt, status, score, passed_tests,
+  total_tests, runtime_ms, memory_kb, tests, message, test_suite_hash, queued_at, finished_at`;
+
+/** The only place that reads or writes `evaluation.task_evaluations`: one row per submission. */
+@Injectable()
+export class TaskEvaluationsRepository {
+  constructor(@InjectDataSource('evaluation') private readonly dataSource: DataSource) {}
+
+  /**
+   * Records the submission (once) and marks it running; returns how often a worker has taken it,
+   * or undefined when it is finished already. Claiming before running is what makes a worker that
+   * crashed mid-run show up as one more try.
+   */
+  async claim(event: EnvelopeOf<typeof TaskSubmitted>): Promise<number | undefined> {
+    const submission = event.data;
+    const rows = (await this.dataSource.query(
+      `INSERT INTO evaluation.task_evaluations
+         (submission_id, task_id, path_id, user_id, problem_id, language, code, code_hash, attempt, state, worker_tries, queued_at, started_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'running', 1, $10, now())
+       ON CONFLICT (submission_id) DO UPDATE
+         SET worker_tries = evaluation.task_evaluations.worker_tries + 1, state = 'running', started_at = now()
+         WHERE evaluation.task_evaluations.state IN ('queued', 'running')
+       RETURNING worker_tries`,
+      [
+        submission.submission_id,
+        submission.task_id,
+        submission.path_id,
+        event.user_id,
+        submission.problem_id,
+        submission.language,
+        submission.code,
+        createHash('sha256').update(submission.code).digest('hex'),
+        submission.attempt,
+        event.occurred_at,
+      ],
+    )) as { worker_tries: number }[];
+    return rows[0]?.worker_tries;
+  }
+
+  async recordResult(
+    submissionId: string,
+    result: RunResult,
+    suiteHash: string,
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE evaluation.task_evaluations
+          SET state = 'completed', status = $2, score = $3, passed_tests = $4, total_tests = $5, runtime_ms = $6,
+              memory_kb = $7, tests = $8, message = $9, test_suite_hash = $10, finished_at = now()
+        WHERE submission_id = $1`,
+      [
+        submissionId,
+        result.status,
+        result.score,
+        result.passed,
+        result.total,
+        result.runtime_ms,
+        result.memory_kb,
+        JSON.stringify(result.tests),
+        result.message,
+        suiteHash,
+      ],
+    );
+  }
+
+  /** An evaluation that could not run is an infrastructure error: free for the learner. */
+  async recordFailure(submissionId: string, reason: string, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `UPDATE evaluation.task_evaluations
+          SET state = 'failed', status = 'infrastructure_error', message = $2, finished_at = now()
+        WHERE submission_id = $1`,
+      [submissionId, reason],
+    );
+  }
+
+  /** By primary key, owner-scoped: another user's submission is simply not found. */
+  async findForOwner(userId: string, submissionId: string): Promise<SubmissionRow | undefined> {
+    const rows = (await this.dataSource.query(
+      `SELECT ${SUBMISSION_COLUMNS} FROM evaluation.task_evaluations WHERE submission_id = $1 AND user_id = $2`,
+      [submissionId, userId],
+    )) as SubmissionRow[];
+    return rows[0];
+  }
+}
