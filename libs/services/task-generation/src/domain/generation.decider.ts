@@ -108,12 +108,15 @@ const DAY_MS = 86_400_000;
  * its hours per week on its own track, and at least its window of pending tasks. After every later
  * fact, while the path is active, the window is topped up to `pending_tasks_ahead` open tasks;
  * paused and archived paths get nothing, and resuming or a configuration change tops up under the
- * new settings. A task's end (completed, failed, skipped or expired) becomes its outcome, once, in
- * the order outcomes arrive; other statuses change nothing. `task.created` links a proposed item
- * to its task id. Facts of a path never seen created, of unknown tasks, or repeated, change
- * nothing. Proposal n of a path has the id uuid(`<path id>:proposal:<n>`) and seeds the generator
- * with `<path id>:<n>`, so the same facts always give the same proposals. When the catalog has
- * nothing left that fits, the decision says so instead of proposing.
+ * new settings; the days to the interview count from when the fact occurred. A task's end
+ * (completed, failed, skipped or expired) becomes its outcome, once; other statuses change nothing.
+ * Each outcome and each proposal takes the next tick of the path's clock, which is how the
+ * generator knows their order. `task.created` links a proposed item to its task id. Facts of a
+ * path never seen created, of unknown tasks, or repeated (a second `path.created`, a task id seen
+ * before, a second end) change nothing. Proposal n of a path has the id
+ * uuid(`<path id>:proposal:<n>`) and seeds the generator with `<path id>:<n>`, so the same facts
+ * always give the same proposals. When the catalog has nothing left that fits, the decision says
+ * so instead of proposing.
  *
  * `uuid` makes the proposal ids (the platform's `deterministicUuid`), passed in so that the domain
  * stays free of the platform's I/O.
