@@ -1,8 +1,12 @@
-import { deciderSpecification } from '@studypath/decider';
-import { IllegalTransitionError, NotFoundError } from './domain-errors';
+import { deciderSpecification, fold } from '@studypath/decider';
+import { DomainError, IllegalTransitionError, NotFoundError } from './domain-errors';
 import {
+  countsAsAttempt,
+  evaluationResultOf,
+  isTerminal,
   taskDecider,
   type EvaluationResult,
+  type TaskCommand,
   type TaskEvent,
   type TaskStatus,
 } from './task.decider';
@@ -72,6 +76,18 @@ const submit = (submissionId: string) => ({
   code: 'x = 1',
 });
 const spec = deciderSpecification(taskDecider);
+const inProgress = [created, ...started];
+
+/** The domain error a command is refused with, to check what it tells the client. */
+function refusal(given: TaskEvent[], command: TaskCommand): DomainError {
+  try {
+    taskDecider.decide(command, fold(taskDecider, given));
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('the command was not refused');
+}
 
 describe('taskDecider', () => {
   it('creates a pending task that remembers its attempt limit', () => {
@@ -79,7 +95,27 @@ describe('taskDecider', () => {
     spec
       .given([created])
       .when({ type: 'create', task, maxAttempts: 2 })
-      .thenThrows(IllegalTransitionError);
+      .thenThrows(IllegalTransitionError, /^the task exists already$/);
+  });
+
+  it('keeps what else the creation recorded in its metadata', () => {
+    spec
+      .given([])
+      .when({ type: 'create', task: { ...task, metadata: { hint: 'bfs' } }, maxAttempts: 4 })
+      .then([
+        {
+          event_type: 'task.created',
+          data: { ...task, metadata: { hint: 'bfs', max_attempts: 4 } },
+        },
+      ]);
+  });
+
+  it('allows three attempts to a task created without a limit', () => {
+    const unlimited: TaskEvent = { event_type: 'task.created', data: task };
+    spec
+      .given([unlimited, ...started])
+      .when(submit(s1))
+      .then([submitted(s1, 1)[0], to('in_progress', 'submitted', 'attempt 1 of 3 submitted')]);
   });
 
   it('starts a pending task, and only a pending one', () => {
@@ -87,7 +123,20 @@ describe('taskDecider', () => {
     spec
       .given([created, ...started])
       .when({ type: 'start' })
-      .thenThrows(IllegalTransitionError, /in_progress/);
+      .thenThrows(IllegalTransitionError, /^cannot start a task that is in_progress$/);
+    expect(refusal(inProgress, { type: 'start' }).details).toEqual({
+      current_status: 'in_progress',
+    });
+  });
+
+  it('leaves the status to the status change that follows a started, skipped or expired event', () => {
+    for (const event of [
+      { event_type: 'task.started', data: ids },
+      { event_type: 'task.skipped', data: ids },
+      { event_type: 'task.expired', data: ids },
+    ] as const) {
+      expect(fold(taskDecider, [created, event])).toMatchObject({ status: 'pending' });
+    }
   });
 
   it('starts a pending task when it is submitted', () => {
@@ -105,7 +154,62 @@ describe('taskDecider', () => {
     spec
       .given([created, ...started, ...submitted(s1, 1)])
       .when(submit(s2))
-      .thenThrows(IllegalTransitionError, /still being evaluated/);
+      .thenThrows(
+        IllegalTransitionError,
+        /^the previous submission of this task is still being evaluated$/,
+      );
+    expect(refusal([...inProgress, ...submitted(s1, 1)], submit(s2)).details).toEqual({
+      current_status: 'submitted',
+    });
+  });
+
+  it('numbers the attempts: a wrong answer counts, a later submission is the next attempt', () => {
+    spec
+      .given([
+        ...inProgress,
+        ...submitted(s1, 1),
+        evaluated(s1, 'failed'),
+        to('submitted', 'in_progress', 'attempt 1 of 2 did not pass'),
+      ])
+      .when(submit(s2))
+      .then(submitted(s2, 2));
+  });
+
+  it('reopens the task, without counting the attempt, when the evaluation could not run', () => {
+    spec
+      .given([...inProgress, ...submitted(s1, 1)])
+      .when({ type: 'record_evaluation', result: result(s1, 'infrastructure_error') })
+      .then([
+        evaluated(s1, 'infrastructure_error'),
+        to('submitted', 'in_progress', 'the evaluation could not run; this attempt does not count'),
+      ]);
+    // Even on the last attempt: the task does not fail for the runner's fault.
+    spec
+      .given([
+        ...inProgress,
+        ...submitted(s1, 1),
+        evaluated(s1, 'failed'),
+        to('submitted', 'in_progress', 'attempt 1 of 2 did not pass'),
+        ...submitted(s2, 2),
+      ])
+      .when({ type: 'record_evaluation', result: result(s2, 'infrastructure_error') })
+      .then([
+        evaluated(s2, 'infrastructure_error'),
+        to('submitted', 'in_progress', 'the evaluation could not run; this attempt does not count'),
+      ]);
+  });
+
+  it('ignores a result for a submission evaluated before, even if its id is submitted again', () => {
+    spec
+      .given([
+        ...inProgress,
+        ...submitted(s1, 1),
+        evaluated(s1, 'failed'),
+        to('submitted', 'in_progress', 'attempt 1 of 2 did not pass'),
+        ...submitted(s1, 2),
+      ])
+      .when({ type: 'record_evaluation', result: result(s1, 'passed') })
+      .then([]);
   });
 
   it('completes the task when the submission passes', () => {
@@ -180,7 +284,8 @@ describe('taskDecider', () => {
     spec
       .given(done)
       .when(submit(s2))
-      .thenThrows(IllegalTransitionError, /completed/);
+      .thenThrows(IllegalTransitionError, /^cannot submit a task that is completed$/);
+    expect(refusal(done, submit(s2)).details).toEqual({ current_status: 'completed' });
   });
 
   it('skips a pending or in-progress task, but not a submitted or finished one', () => {
@@ -201,7 +306,7 @@ describe('taskDecider', () => {
     spec
       .given([created, ...started, ...submitted(s1, 1)])
       .when({ type: 'skip' })
-      .thenThrows(IllegalTransitionError, /submitted/);
+      .thenThrows(IllegalTransitionError, /^cannot skip a task that is submitted$/);
   });
 
   it('climbs the hint ladder up to level 3', () => {
@@ -223,7 +328,16 @@ describe('taskDecider', () => {
     spec
       .given([created, { event_type: 'task.skipped', data: ids }, to('pending', 'skipped', 'x')])
       .when({ type: 'request_hint', hintRequestId: h1 })
-      .thenThrows(IllegalTransitionError, /skipped/);
+      .thenThrows(IllegalTransitionError, /^cannot ask for a hint on a task that is skipped$/);
+    for (const status of ['completed', 'failed', 'skipped', 'expired'] as const) {
+      spec
+        .given([created, to('pending', status, 'x')])
+        .when({ type: 'request_hint', hintRequestId: h1 })
+        .thenThrows(IllegalTransitionError, new RegExp(`that is ${status}$`));
+    }
+    expect(['pending', 'in_progress', 'submitted'].map((s) => isTerminal(s as TaskStatus))).toEqual(
+      [false, false, false],
+    );
   });
 
   it('records a delivered hint once', () => {
@@ -264,7 +378,107 @@ describe('taskDecider', () => {
   });
 
   it('knows no commands for a task that does not exist', () => {
-    spec.given([]).when({ type: 'start' }).thenThrows(NotFoundError);
+    spec
+      .given([])
+      .when({ type: 'start' })
+      .thenThrows(NotFoundError, /^study task not found$/);
     spec.given([]).when(submit(s1)).thenThrows(NotFoundError);
+  });
+
+  it('folds nothing into a task that was never created', () => {
+    expect(fold(taskDecider, [to('pending', 'in_progress', 'x'), ...submitted(s1, 1)])).toEqual({
+      status: 'none',
+    });
+    spec
+      .given([to('pending', 'in_progress', 'x')])
+      .when({ type: 'start' })
+      .thenThrows(NotFoundError);
+  });
+
+  it('folds the history of a task into its state', () => {
+    expect(fold(taskDecider, [created])).toEqual({
+      status: 'pending',
+      taskId: task_id,
+      pathId: path_id,
+      problemId: task.problem_id,
+      attempts: 0,
+      maxAttempts: 2,
+      hintsRequested: 0,
+      pendingSubmissionId: null,
+      evaluatedSubmissions: [],
+      deliveredHints: [],
+    });
+    expect(
+      fold(taskDecider, [
+        ...inProgress,
+        { event_type: 'task.hint_requested', data: { ...ids, hint_request_id: h1, level: 1 } },
+        {
+          event_type: 'task.hint_delivered',
+          data: { ...ids, hint_request_id: h1, level: 1, content: 'BFS' },
+        },
+        ...submitted(s1, 1),
+        evaluated(s1, 'infrastructure_error'),
+        to('submitted', 'in_progress', 'x'),
+        ...submitted(s2, 1),
+      ]),
+    ).toMatchObject({
+      status: 'submitted',
+      attempts: 1,
+      hintsRequested: 1,
+      pendingSubmissionId: s2,
+      evaluatedSubmissions: [s1],
+      deliveredHints: [h1],
+    });
+  });
+
+  it('refuses a command or an event it does not know', () => {
+    const state = fold(taskDecider, [created]);
+    expect(() => taskDecider.decide({ type: 'rename' } as unknown as TaskCommand, state)).toThrow(
+      'unexpected command: {"type":"rename"}',
+    );
+    expect(() =>
+      taskDecider.evolve(state, { event_type: 'task.renamed' } as unknown as TaskEvent),
+    ).toThrow('unexpected event: {"event_type":"task.renamed"}');
+  });
+});
+
+describe('evaluation results', () => {
+  const completedEvent = {
+    event_type: 'evaluation.completed' as const,
+    data: { task_id, path_id, ...result(s1, 'failed'), test_suite_hash: 'abc' },
+  };
+
+  it('takes the result of a completed evaluation, without its task or test suite', () => {
+    expect(evaluationResultOf(completedEvent)).toEqual(result(s1, 'failed'));
+  });
+
+  it('makes a failed evaluation an infrastructure error with nothing measured', () => {
+    expect(
+      evaluationResultOf({
+        event_type: 'evaluation.failed',
+        data: { submission_id: s2, task_id, path_id, reason: 'the sandbox failed to start' },
+      }),
+    ).toEqual({
+      submission_id: s2,
+      status: 'infrastructure_error',
+      score: 0,
+      passed_tests: 0,
+      total_tests: 0,
+      runtime_ms: null,
+      memory_kb: null,
+    });
+  });
+
+  it('counts every evaluated submission as an attempt, but not one that could not run', () => {
+    expect(countsAsAttempt('infrastructure_error')).toBe(false);
+    for (const status of ['passed', 'failed', 'error', 'timeout'] as const) {
+      expect(countsAsAttempt(status)).toBe(true);
+    }
+  });
+
+  it('refuses an evaluation event it does not know', () => {
+    expect(() =>
+      evaluationResultOf({ event_type: 'evaluation.lost' } as unknown as typeof completedEvent),
+    ).toThrow('unexpected event: {"event_type":"evaluation.lost"}');
   });
 });
