@@ -1,3 +1,4 @@
+export * from './factories/event-envelope.factory';
 export * from './infra/infrastructure';
 export * from './infra/kafka.infra';
 export * from './infra/postgres.infra';
@@ -5,3 +6,7 @@ export * from './infra/reachability';
 export * from './infra/redis.infra';
 export * from './infra/test-database';
 export * from './process/child-process';
+export * from './process/http-call';
+export * from './process/polling';
+export * from './process/test-process';
+export * from './process/test-token';

@@ -3,6 +3,7 @@ import {
   createServiceDataSource,
   migrateServiceSchema,
   type ServiceDatabaseOptions,
+  type ServiceDataSourceOptions,
 } from '@studypath/platform';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -17,6 +18,21 @@ export interface TestDatabase {
   /** A migrated DataSource on one service's schema in this database; closed by `drop`. */
   dataSource(options: ServiceDatabaseOptions): Promise<DataSource>;
   drop(): Promise<void>;
+}
+
+/** A DataSource on one service's schema, connected, with the service's migrations applied. */
+export async function openMigratedDataSource(
+  options: ServiceDataSourceOptions,
+): Promise<DataSource> {
+  const dataSource = createServiceDataSource(options);
+  await dataSource.initialize();
+  try {
+    await migrateServiceSchema(dataSource, silent);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
 }
 
 function adminUrl(): string {
@@ -68,18 +84,13 @@ export async function createTestDatabase(
       if (exists.rowCount === 0) {
         await admin.query(`CREATE DATABASE ${template}`);
         for (const service of services) {
-          const dataSource = createServiceDataSource({
+          const dataSource = await openMigratedDataSource({
             ...service,
             url: withDatabase(adminUrl(), template),
             poolMax: 2,
             applicationName: 'studypath-test-template',
           });
-          await dataSource.initialize();
-          try {
-            await migrateServiceSchema(dataSource, silent);
-          } finally {
-            await dataSource.destroy();
-          }
+          await dataSource.destroy();
         }
       }
       await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
@@ -94,14 +105,12 @@ export async function createTestDatabase(
     name,
     url,
     async dataSource(options: ServiceDatabaseOptions): Promise<DataSource> {
-      const dataSource = createServiceDataSource({
+      const dataSource = await openMigratedDataSource({
         ...options,
         url,
         poolMax: 10,
         applicationName: 'studypath-test',
       });
-      await dataSource.initialize();
-      await migrateServiceSchema(dataSource, silent);
       open.push(dataSource);
       return dataSource;
     },
