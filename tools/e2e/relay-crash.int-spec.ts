@@ -7,24 +7,12 @@ import {
   PostgresEventStore,
 } from '@studypath/event-store';
 import { eventHandler, KafkaBus, KafkaConnection, type Subscription } from '@studypath/messaging';
-import { createTestDatabase, runTypeScript, type TestDatabase } from '@studypath/testing';
+import { createTestDatabase, runTypeScript, until, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 
 const EVENTS = 1_000;
 const tables = { schema: 'relay_crash', eventsTable: 'events' };
 const database = { schema: tables.schema, migrations: [eventStoreMigration(tables)] };
-
-async function until(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('outbox relay crash safety (real PostgreSQL, real Kafka, relay in a child process)', () => {
   let db: TestDatabase;
@@ -113,7 +101,10 @@ describe('outbox relay crash safety (real PostgreSQL, real Kafka, relay in a chi
             n: number;
           }[]
         )[0]?.n ?? 0;
-      await until(async () => (await count()) >= EVENTS, 90_000, 'every effect');
+      await until(async () => (await count()) >= EVENTS, 'every effect', {
+        timeoutMs: 90_000,
+        intervalMs: 100,
+      });
       await new Promise((resolve) => setTimeout(resolve, 500)); // room for a stray duplicate to show up
     } finally {
       expect(await restarted.stop('SIGTERM')).toEqual({ code: 0, signal: null });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Topics, type EventEnvelope } from '@studypath/contracts';
+import {
+  EvaluationCompleted,
+  TasksProposed,
+  Topics,
+  TutorHintDelivered,
+  type EventEnvelope,
+} from '@studypath/contracts';
 import {
   decodeEvent,
   encodeEvent,
@@ -7,86 +13,33 @@ import {
   KafkaConnection,
   type Subscription,
 } from '@studypath/messaging';
-import { startProcess, type RunningProcess } from '@studypath/platform';
-import { createTestDatabase, type TestDatabase } from '@studypath/testing';
+import type { ProcessDefinition } from '@studypath/platform';
+import {
+  envelope,
+  startTestProcess,
+  until,
+  type HttpCall,
+  type TestProcess,
+} from '@studypath/testing';
 import fc from 'fast-check';
-import jwt from 'jsonwebtoken';
 import { TaskExpiryJob } from './application/task-expiry.job';
 import { PathDatabase } from './path.database';
 import { PathServiceModule } from './path-service.module';
 
-const SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';
-const ISSUER = 'https://issuer.test';
-
-function tokenFor(userId: string): string {
-  return jwt.sign({}, SECRET, {
-    algorithm: 'HS256',
-    issuer: ISSUER,
-    subject: userId,
-    expiresIn: 600,
-  });
-}
-
-async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function envelope(type: string, userId: string, data: object): EventEnvelope {
-  return {
-    event_id: randomUUID(),
-    event_type: type,
-    schema_version: 1,
-    stream_id: `test-${randomUUID()}`,
-    stream_position: 1,
-    global_position: 1,
-    user_id: userId,
-    occurred_at: new Date().toISOString(),
-    correlation_id: randomUUID(),
-    causation_id: null,
-    traceparent: null,
-    data,
-  };
-}
+const pathService: ProcessDefinition = {
+  name: 'path-service',
+  role: 'service',
+  service: 'path',
+  modules: [PathServiceModule],
+};
 
 describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
-  let db: TestDatabase;
-  let running: RunningProcess;
+  let service: TestProcess;
   let connection: KafkaConnection;
   let bus: KafkaBus;
   let taskEvents: Subscription;
   const published: EventEnvelope[] = [];
-  const namespace = `t${randomUUID().slice(0, 8)}.`;
-
-  async function call(
-    method: string,
-    path: string,
-    userId: string | null,
-    body?: unknown,
-  ): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${running.url}${path}`, {
-      method,
-      headers: {
-        ...(userId ? { authorization: `Bearer ${tokenFor(userId)}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    };
-  }
+  const call: HttpCall = (...args) => service.call(...args);
 
   async function propose(
     userId: string,
@@ -96,19 +49,23 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
   ): Promise<string> {
     await bus.publish([
       encodeEvent(
-        envelope('generation.tasks_proposed', userId, {
-          path_id: pathId,
-          proposal_id: proposalId,
-          tasks: problems.map((problem_id, order) => ({
-            problem_id,
-            module: 'graphs',
-            topics: ['bfs'],
-            difficulty: 1,
-            order,
-            source: 'initial',
-            reason: 'test',
-          })),
-        }),
+        envelope(
+          TasksProposed,
+          {
+            path_id: pathId,
+            proposal_id: proposalId,
+            tasks: problems.map((problem_id, order) => ({
+              problem_id,
+              module: 'graphs' as const,
+              topics: ['bfs'],
+              difficulty: 1,
+              order,
+              source: 'initial' as const,
+              reason: 'test',
+            })),
+          },
+          { user_id: userId },
+        ),
       ),
     ]);
     return proposalId;
@@ -134,28 +91,24 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     return created.body.id as string;
   }
 
+  /** A new path of `userId` with one task, of `problem`. */
+  async function pathWithOneTask(
+    userId: string,
+    problem: string,
+  ): Promise<{ pathId: string; taskId: string }> {
+    const pathId = await newPath(userId);
+    await propose(userId, pathId, [problem]);
+    const [task] = await tasksOf(userId, pathId, 1);
+    return { pathId, taskId: (task as { id: string }).id };
+  }
+
   beforeAll(async () => {
-    db = await createTestDatabase([PathDatabase]);
-    running = await startProcess(
-      { name: 'path-service', role: 'service', service: 'path', modules: [PathServiceModule] },
-      {
-        NODE_ENV: 'test',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: db.url,
-        REDIS_URL: process.env.REDIS_URL,
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-        KAFKA_NAMESPACE: namespace,
-        AUTH_HS256_SECRET: SECRET,
-        AUTH_ISSUER: ISSUER,
-      },
-    );
+    service = await startTestProcess(pathService, { databases: [PathDatabase] });
     connection = new KafkaConnection({
       brokers: (process.env.KAFKA_BROKERS as string).split(','),
       clientId: 'path-test',
     });
-    bus = new KafkaBus(connection.kafka, { namespace });
+    bus = new KafkaBus(connection.kafka, { namespace: service.namespace });
     taskEvents = await bus.subscribe({
       group: `observer-${randomUUID()}`,
       topics: [Topics.taskEvents],
@@ -169,8 +122,7 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     await taskEvents?.stop();
     await bus?.close();
     await connection?.close();
-    await running?.shutdown();
-    await db?.drop();
+    await service?.stop();
   });
 
   it("runs a path's lifecycle, one open path per track", async () => {
@@ -289,18 +241,22 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     const evaluate = async (submissionId: string, status: 'passed' | 'failed'): Promise<void> => {
       await bus.publish([
         encodeEvent(
-          envelope('evaluation.completed', user, {
-            submission_id: submissionId,
-            task_id: first.id,
-            path_id: pathId,
-            status,
-            score: status === 'passed' ? 1 : 0.4,
-            passed_tests: status === 'passed' ? 10 : 4,
-            total_tests: 10,
-            runtime_ms: 20,
-            memory_kb: 9000,
-            test_suite_hash: 'abc',
-          }),
+          envelope(
+            EvaluationCompleted,
+            {
+              submission_id: submissionId,
+              task_id: first.id as string,
+              path_id: pathId,
+              status,
+              score: status === 'passed' ? 1 : 0.4,
+              passed_tests: status === 'passed' ? 10 : 4,
+              total_tests: 10,
+              runtime_ms: 20,
+              memory_kb: 9000,
+              test_suite_hash: 'abc',
+            },
+            { user_id: user },
+          ),
         ),
       ]);
     };
@@ -327,13 +283,17 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     expect(hint).toMatchObject({ status: 202, body: { level: 1 } });
     await bus.publish([
       encodeEvent(
-        envelope('tutor.hint_delivered', user, {
-          hint_request_id: hint.body.hint_id,
-          task_id: second.id,
-          path_id: pathId,
-          level: 1,
-          content: 'Spread outward in layers.',
-        }),
+        envelope(
+          TutorHintDelivered,
+          {
+            hint_request_id: hint.body.hint_id as string,
+            task_id: second.id as string,
+            path_id: pathId,
+            level: 1,
+            content: 'Spread outward in layers.',
+          },
+          { user_id: user },
+        ),
       ),
     ]);
     expect(
@@ -379,10 +339,7 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
 
   it('accepts exactly one of 100 concurrent submissions to a task; the rest are 409, none 500', async () => {
     const user = `user-${randomUUID()}`;
-    const pathId = await newPath(user);
-    await propose(user, pathId, ['graph-assembly-order']);
-    const [task] = await tasksOf(user, pathId, 1);
-    const id = (task as { id: string }).id;
+    const { taskId: id } = await pathWithOneTask(user, 'graph-assembly-order');
 
     const statuses = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -414,10 +371,7 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
 
   it("hides other users' paths and tasks behind 404, and wants a token", async () => {
     const owner = `user-${randomUUID()}`;
-    const pathId = await newPath(owner);
-    await propose(owner, pathId, ['graph-timed-trains']);
-    const [task] = await tasksOf(owner, pathId, 1);
-    const taskId = (task as { id: string }).id;
+    const { pathId, taskId } = await pathWithOneTask(owner, 'graph-timed-trains');
     const stranger = `user-${randomUUID()}`;
 
     for (const [method, path, body] of [
@@ -447,10 +401,8 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
 
   it('answers bad input with the right 4xx and one error shape', async () => {
     const user = `user-${randomUUID()}`;
-    const pathId = await newPath(user);
-    await propose(user, pathId, ['graph-fragile-cables']);
-    const [task] = await tasksOf(user, pathId, 1);
-    const submit = `/v1/study-tasks/${(task as { id: string }).id}/submit`;
+    const { taskId } = await pathWithOneTask(user, 'graph-fragile-cables');
+    const submit = `/v1/study-tasks/${taskId}/submit`;
 
     const big = await call('POST', submit, user, {
       language: 'python',
@@ -485,10 +437,7 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
 
   it('never answers random bodies and parameters with a 500', async () => {
     const user = `user-${randomUUID()}`;
-    const pathId = await newPath(user);
-    await propose(user, pathId, ['graph-archive-alphabet']);
-    const [task] = await tasksOf(user, pathId, 1);
-    const taskId = (task as { id: string }).id;
+    const { pathId, taskId } = await pathWithOneTask(user, 'graph-archive-alphabet');
     const json = fc.oneof(
       fc.jsonValue(),
       fc.object(),
@@ -547,7 +496,7 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     await propose(user, pathId, ['graph-courier-reach', 'graph-largest-spill']);
     const [pending, started] = (await tasksOf(user, pathId, 2)) as [{ id: string }, { id: string }];
     await call('PATCH', `/v1/study-tasks/${started.id}/status`, user, { status: 'in_progress' });
-    const job = running.app.get(TaskExpiryJob);
+    const job = service.running.app.get(TaskExpiryJob);
     const later = new Date(Date.now() + 8 * 86_400_000);
 
     const rounds = await Promise.all([job.runOnce(later), job.runOnce(later), job.runOnce(later)]);
@@ -568,46 +517,25 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
 
 describe('path service with Redis down', () => {
   it('answers from the database when the cache is unreachable, and says so on /health', async () => {
-    const db = await createTestDatabase([PathDatabase]);
-    const running = await startProcess(
-      { name: 'path-service', role: 'service', service: 'path', modules: [PathServiceModule] },
-      {
-        NODE_ENV: 'test',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'error',
-        DATABASE_URL: db.url,
-        REDIS_URL: 'redis://127.0.0.1:1', // nothing listens there
-        KAFKA_BROKERS: process.env.KAFKA_BROKERS,
-        KAFKA_NAMESPACE: `t${randomUUID().slice(0, 8)}.`,
-        AUTH_HS256_SECRET: SECRET,
-        AUTH_ISSUER: ISSUER,
-      },
-    );
+    const service = await startTestProcess(pathService, {
+      databases: [PathDatabase],
+      env: { LOG_LEVEL: 'error', REDIS_URL: 'redis://127.0.0.1:1' }, // nothing listens there
+    });
     try {
       const user = `user-${randomUUID()}`;
-      const headers = {
-        authorization: `Bearer ${tokenFor(user)}`,
-        'content-type': 'application/json',
-      };
-      const created = await fetch(`${running.url}/v1/study-paths`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify({ track_id: 'meta-swe' }),
+      const created = await service.call('POST', '/v1/study-paths', user, {
+        track_id: 'meta-swe',
       });
       expect(created.status).toBe(201);
       for (let i = 0; i < 2; i++) {
-        const active = await fetch(`${running.url}/v1/study-paths/active`, { headers });
+        const active = await service.call('GET', '/v1/study-paths/active', user);
         expect(active.status).toBe(200);
       }
-      const health = await fetch(`${running.url}/health`);
+      const health = await service.call('GET', '/health', null);
       expect(health.status).toBe(503);
-      expect(((await health.json()) as { error: Record<string, unknown> }).error).toHaveProperty(
-        'cache',
-      );
+      expect(health.body.error).toHaveProperty('cache');
     } finally {
-      await running.shutdown();
-      await db.drop();
+      await service.stop();
     }
   });
 });
