@@ -10,7 +10,7 @@ import {
   startEventHandlers,
   type AppConfig,
 } from '@studypath/platform';
-import { createTestDatabase, type TestDatabase } from '@studypath/testing';
+import { createTestDatabase, eventually, type TestDatabase } from '@studypath/testing';
 import { eventStoreMigration } from './event-store.migration';
 import { EventStoreModule, InjectEventStore } from './event-store.module';
 import type { PostgresEventStore } from './postgres-event-store';
@@ -65,12 +65,13 @@ describe('EventStoreModule (real PostgreSQL, in-process bus)', () => {
         { expectedVersion: 'no_stream', streamType: 'task', userId: 'user-1' },
       );
 
-      const deadline = Date.now() + 10_000;
-      while (recorder.seen.length === 0 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 20));
-      expect(recorder.seen.map((e) => [e.event_type, e.stream_id])).toEqual([
-        ['task.started', `task-${taskId}`],
-      ]);
+      await eventually(
+        () =>
+          expect(recorder.seen.map((e) => [e.event_type, e.stream_id])).toEqual([
+            ['task.started', `task-${taskId}`],
+          ]),
+        10_000,
+      );
 
       const health = (await request(app.getHttpServer()).get('/health')).body as {
         details: Record<string, unknown>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventSchemaError, type EventEnvelope, type NewEvent } from '@studypath/contracts';
-import { createTestDatabase, type TestDatabase } from '@studypath/testing';
+import { createTestDatabase, until, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 import { CheckpointStore } from './checkpoint.store';
 import type { Decider } from '@studypath/decider';
@@ -297,8 +297,9 @@ describe('PostgresEventStore (real PostgreSQL)', () => {
       await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
       writersDone = true;
       await reader;
-      while (relay.stats.published < EVENTS)
-        await new Promise((resolve) => setTimeout(resolve, 10));
+      await until(() => relay.stats.published >= EVENTS, 'the relay to publish every event', {
+        intervalMs: 10,
+      });
       await relay.stop();
       expect(await relay.drain()).toBe(0);
 

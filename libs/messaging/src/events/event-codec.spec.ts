@@ -1,25 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { EventSchemaError, Topics, type EventEnvelope } from '@studypath/contracts';
+import { EventSchemaError, TaskStarted, Topics, type EventEnvelope } from '@studypath/contracts';
 import { currentTraceparent } from '@studypath/platform';
+import { envelope } from '@studypath/testing';
 import { NonRetriableError, type IncomingMessage } from '../bus/message-bus';
 import { decodeEvent, encodeEvent, eventHandler } from './event-codec';
 
-function envelope(overrides: Partial<EventEnvelope> = {}): EventEnvelope {
-  return {
-    event_id: randomUUID(),
-    event_type: 'task.started',
-    schema_version: 1,
-    stream_id: 'task-1',
-    stream_position: 1,
-    global_position: 10,
-    user_id: 'user-7',
-    occurred_at: new Date(0).toISOString(),
-    correlation_id: 'corr',
-    causation_id: null,
-    traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-    data: { task_id: randomUUID(), path_id: randomUUID() },
-    ...overrides,
-  };
+/** A valid task.started of user-7, in a trace. */
+function started(): EventEnvelope {
+  return envelope(
+    TaskStarted,
+    { task_id: randomUUID(), path_id: randomUUID() },
+    { user_id: 'user-7', traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+  );
 }
 
 function asIncoming(value: string, headers: Record<string, string> = {}): IncomingMessage {
@@ -28,7 +20,7 @@ function asIncoming(value: string, headers: Record<string, string> = {}): Incomi
 
 describe('event codec', () => {
   it("puts an event on its type's topic, keyed by user, with routing and trace headers", () => {
-    const event = envelope();
+    const event = started();
     const message = encodeEvent(event);
 
     expect(message.topic).toBe(Topics.taskEvents);
@@ -43,7 +35,11 @@ describe('event codec', () => {
   });
 
   it('refuses to publish an event that breaks its schema, naming the field', () => {
-    const bad = envelope({ data: { task_id: 'not-a-uuid', path_id: randomUUID(), extra: 1 } });
+    const bad = envelope('task.started', {
+      task_id: 'not-a-uuid',
+      path_id: randomUUID(),
+      extra: 1,
+    });
 
     expect(() => encodeEvent(bad)).toThrow(EventSchemaError);
     expect(() => encodeEvent(bad)).toThrow(/task_id must match format "uuid"/);
@@ -52,7 +48,7 @@ describe('event codec', () => {
 
   it('upcasts an event of an older schema version when it is consumed', () => {
     const data = { task_id: randomUUID(), path_id: randomUUID(), hint_request_id: randomUUID() };
-    const old = envelope({ event_type: 'task.hint_requested', schema_version: 1, data });
+    const old = envelope('task.hint_requested', data, { schema_version: 1 });
 
     const decoded = decodeEvent(asIncoming(JSON.stringify(old)));
 
@@ -63,8 +59,8 @@ describe('event codec', () => {
   it.each([
     ['not JSON', '{oops'],
     ['no envelope', JSON.stringify({ hello: 'world' })],
-    ['an unknown type', JSON.stringify(envelope({ event_type: 'task.teleported' }))],
-    ['invalid data', JSON.stringify(envelope({ data: { task_id: 1 } }))],
+    ['an unknown type', JSON.stringify(envelope('task.teleported', { task_id: randomUUID() }))],
+    ['invalid data', JSON.stringify(envelope('task.started', { task_id: 1 }))],
   ])('treats %s as poison (no retry can fix it)', (_, value) => {
     expect(() => decodeEvent(asIncoming(value))).toThrow(NonRetriableError);
   });
@@ -77,7 +73,7 @@ describe('event codec', () => {
       },
       { eventTypes: ['task.started'] },
     );
-    const event = envelope();
+    const event = started();
 
     await handler(asIncoming(JSON.stringify(event), { event_type: 'task.started' }));
     await handler(asIncoming('{ignored', { event_type: 'task.skipped' }));

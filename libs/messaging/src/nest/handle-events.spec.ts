@@ -3,12 +3,13 @@ import { Controller } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   TASK_STREAM_EVENTS,
+  TaskSkipped,
   TaskStarted,
   type EnvelopeOf,
   type EventEnvelope,
 } from '@studypath/contracts';
 import { loadConfig, PlatformModule, startEventHandlers } from '@studypath/platform';
-import { eventually } from '../bus/bus.contract-suite';
+import { envelope, eventually } from '@studypath/testing';
 import { deadLetterTopic, MessageBus, type IncomingMessage } from '../bus/message-bus';
 import { encodeEvent } from '../events/event-codec';
 import { MessagingModule } from '../messaging.module';
@@ -35,45 +36,45 @@ class TaskWatcher {
   }
 }
 
-function event(type: string, data: object): EventEnvelope {
-  return {
-    event_id: randomUUID(),
-    event_type: type,
-    schema_version: 1,
-    stream_id: 'task-1',
-    stream_position: 1,
-    global_position: 1,
-    user_id: 'user-1',
-    occurred_at: new Date().toISOString(),
-    correlation_id: randomUUID(),
-    causation_id: null,
-    traceparent: null,
-    data,
-  };
+/** Collects what the bus dead-letters for the watcher's group. */
+async function readDeadLetters(bus: MessageBus): Promise<IncomingMessage[]> {
+  const dead: IncomingMessage[] = [];
+  await bus.subscribe({
+    group: `dlq-reader-${randomUUID()}`,
+    topics: [deadLetterTopic(TaskStarted.topic, 'watcher')],
+    handler: async (message) => {
+      dead.push(message);
+    },
+  });
+  return dead;
 }
 
 describe('@HandleEvents (a NestJS transport strategy over the in-process bus)', () => {
-  async function start() {
+  /** Runs `test` on an application that serves the TaskWatcher, and closes it afterwards. */
+  async function withWatcher(
+    test: (bus: MessageBus, watcher: TaskWatcher) => Promise<void>,
+  ): Promise<void> {
     const moduleRef = await Test.createTestingModule({
       imports: [PlatformModule.forRoot(loadConfig({ role: 'embedded', env: {} })), MessagingModule],
       controllers: [TaskWatcher],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
-    await startEventHandlers(app);
-    return app;
+    try {
+      await app.init();
+      await startEventHandlers(app);
+      await test(app.get(MessageBus), app.get(TaskWatcher));
+    } finally {
+      await app.close();
+    }
   }
 
-  it('serves decorated methods by group with the decoded events of the types they name', async () => {
-    const app = await start();
-    try {
-      const bus = app.get(MessageBus);
-      const watcher = app.get(TaskWatcher);
+  it('serves decorated methods by group with the decoded events of the types they name', () =>
+    withWatcher(async (bus, watcher) => {
       const ids = { task_id: randomUUID(), path_id: randomUUID() };
 
       await bus.publish([
-        encodeEvent(event('task.started', ids)),
-        encodeEvent(event('task.skipped', { ...ids, reason: 'too easy' })),
+        encodeEvent(envelope(TaskStarted, ids)),
+        encodeEvent(envelope(TaskSkipped, { ...ids, reason: 'too easy' })),
       ]);
 
       await eventually(
@@ -81,56 +82,30 @@ describe('@HandleEvents (a NestJS transport strategy over the in-process bus)', 
         2000,
       );
       expect(watcher.started.map((e) => e.data)).toEqual([ids]);
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  it("gives a handler's error to the bus unchanged: retried, then dead-lettered with its message", async () => {
-    const app = await start();
-    try {
-      const bus = app.get(MessageBus);
-      const watcher = app.get(TaskWatcher);
-      const dead: IncomingMessage[] = [];
-      await bus.subscribe({
-        group: `dlq-reader-${randomUUID()}`,
-        topics: [deadLetterTopic(TaskStarted.topic, 'watcher')],
-        handler: async (message) => {
-          dead.push(message);
-        },
-      });
+  it("gives a handler's error to the bus unchanged: retried, then dead-lettered with its message", () =>
+    withWatcher(async (bus, watcher) => {
+      const dead = await readDeadLetters(bus);
       watcher.failuresLeft = 1;
       const retried = { task_id: randomUUID(), path_id: randomUUID() };
-      await bus.publish([encodeEvent(event('task.started', retried))]);
+      await bus.publish([encodeEvent(envelope(TaskStarted, retried))]);
       await eventually(() => expect(watcher.started.map((e) => e.data)).toEqual([retried]), 2000);
 
       watcher.failuresLeft = 2;
       await bus.publish([
-        encodeEvent(event('task.started', { task_id: randomUUID(), path_id: randomUUID() })),
+        encodeEvent(envelope(TaskStarted, { task_id: randomUUID(), path_id: randomUUID() })),
       ]);
       await eventually(() => expect(dead).toHaveLength(1), 2000);
       expect(dead[0]?.headers['x-dlq-error']).toBe('the watcher is unwell');
       expect(watcher.started).toHaveLength(1);
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 
-  it('refuses a message whose event_type header does not match its event', async () => {
-    const app = await start();
-    try {
-      const bus = app.get(MessageBus);
-      const watcher = app.get(TaskWatcher);
-      const dead: IncomingMessage[] = [];
-      await bus.subscribe({
-        group: `dlq-reader-${randomUUID()}`,
-        topics: [deadLetterTopic(TaskStarted.topic, 'watcher')],
-        handler: async (message) => {
-          dead.push(message);
-        },
-      });
+  it('refuses a message whose event_type header does not match its event', () =>
+    withWatcher(async (bus, watcher) => {
+      const dead = await readDeadLetters(bus);
       const skipped = encodeEvent(
-        event('task.skipped', { task_id: randomUUID(), path_id: randomUUID() }),
+        envelope(TaskSkipped, { task_id: randomUUID(), path_id: randomUUID() }),
       );
       await bus.publish([
         { ...skipped, headers: { ...skipped.headers, event_type: 'task.started' } },
@@ -139,8 +114,5 @@ describe('@HandleEvents (a NestJS transport strategy over the in-process bus)', 
       await eventually(() => expect(dead).toHaveLength(1), 2000);
       expect(dead[0]?.headers['x-dlq-error-type']).toBe('NonRetriableError');
       expect(watcher.started).toEqual([]);
-    } finally {
-      await app.close();
-    }
-  });
+    }));
 });
