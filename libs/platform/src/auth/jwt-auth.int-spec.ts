@@ -156,6 +156,19 @@ class ProbeController {
   }
 }
 
+/** The configuration of an application that trusts `idp`'s keys for AUDIENCE. */
+function trusting(idp: FakeIdentityProvider, dataDir: string): AppConfig {
+  return loadConfig({
+    role: 'embedded',
+    env: {
+      STUDYPATH_DATA_DIR: dataDir,
+      AUTH_JWKS_URL: idp.jwksUrl,
+      AUTH_ISSUER: idp.issuer,
+      AUTH_AUDIENCE: AUDIENCE,
+    },
+  });
+}
+
 async function startApp(
   config: AppConfig,
   settings: Partial<JwksClientSettings> = {},
@@ -211,25 +224,24 @@ describe('JWT authentication with an identity provider (JWKS)', () => {
   const idp = new FakeIdentityProvider();
   const current = rsaKey('key-2026-01');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'studypath-auth-'));
-  let config: AppConfig;
   let app: INestApplication;
 
   const valid = (overrides: Record<string, unknown> = {}): string =>
     rs256(current, claims(idp.issuer, overrides));
 
+  /** A token signed with `key` is refused for now: its key could not be fetched (in time). */
+  const expectUnavailable = (key: RsaKey): Promise<void> =>
+    expectRefused(
+      app,
+      rs256(key, claims(idp.issuer)),
+      "the identity provider's signing keys could not be fetched; try again later",
+      503,
+    );
+
   beforeAll(async () => {
     await idp.start();
     idp.publish(current);
-    config = loadConfig({
-      role: 'embedded',
-      env: {
-        STUDYPATH_DATA_DIR: dataDir,
-        AUTH_JWKS_URL: idp.jwksUrl,
-        AUTH_ISSUER: idp.issuer,
-        AUTH_AUDIENCE: AUDIENCE,
-      },
-    });
-    app = await startApp(config, { timeoutMs: 500 });
+    app = await startApp(trusting(idp, dataDir), { timeoutMs: 500 });
   });
 
   afterAll(async () => {
@@ -385,12 +397,7 @@ describe('JWT authentication with an identity provider (JWKS)', () => {
     idp.publish(current, next);
     idp.fault = { kind: 'status', status: 500 };
 
-    await expectRefused(
-      app,
-      rs256(next, claims(idp.issuer)),
-      "the identity provider's signing keys could not be fetched; try again later",
-      503,
-    );
+    await expectUnavailable(next);
     expect((await withToken(app, valid())).status).toBe(200);
 
     idp.fault = { kind: 'none' };
@@ -402,12 +409,7 @@ describe('JWT authentication with an identity provider (JWKS)', () => {
     idp.publish(current, later);
     idp.fault = { kind: 'slow', ms: 2_000 };
 
-    await expectRefused(
-      app,
-      rs256(later, claims(idp.issuer)),
-      "the identity provider's signing keys could not be fetched; try again later",
-      503,
-    );
+    await expectUnavailable(later);
 
     idp.fault = { kind: 'slow', ms: 100 };
     expect((await withToken(app, rs256(later, claims(idp.issuer)))).status).toBe(200);
@@ -424,15 +426,7 @@ describe('JWT authentication across key rotations and floods of unknown keys', (
 
   beforeAll(async () => {
     await idp.start();
-    config = loadConfig({
-      role: 'embedded',
-      env: {
-        STUDYPATH_DATA_DIR: dataDir,
-        AUTH_JWKS_URL: idp.jwksUrl,
-        AUTH_ISSUER: idp.issuer,
-        AUTH_AUDIENCE: AUDIENCE,
-      },
-    });
+    config = trusting(idp, dataDir);
   });
 
   afterAll(async () => {
