@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { startInfrastructure, type Infrastructure } from '@studypath/testing';
+import { startInfrastructure, testProcessEnv, type Infrastructure } from '@studypath/testing';
 import { Client } from 'pg';
 
 export interface BenchContext {
@@ -9,6 +9,11 @@ export interface BenchContext {
   admin: Client;
   /** A fresh database on the benchmark's PostgreSQL; dropped when the benchmark ends. Returns its URL. */
   createDatabase(prefix: string): Promise<string>;
+  /**
+   * The environment of a server under benchmark (a child process) on these servers and the
+   * database at `databaseUrl`, verifying `testToken`s; `env` adds to it or overrides it.
+   */
+  serverEnv(databaseUrl: string, env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
   log(line: string): void;
 }
 
@@ -41,6 +46,17 @@ export function runBench(bench: (context: BenchContext) => Promise<void>): void 
           url.pathname = `/${name}`;
           return url.toString();
         },
+        serverEnv: (databaseUrl, env = {}) =>
+          testProcessEnv({
+            PATH: process.env.PATH,
+            HOME: process.env.HOME,
+            LOG_LEVEL: 'log', // the start line says where the server listens
+            DATABASE_URL: databaseUrl,
+            REDIS_URL: infra.redis.url,
+            KAFKA_BROKERS: infra.kafka.brokers.join(','),
+            KAFKA_NAMESPACE: `bench${randomUUID().slice(0, 6)}.`,
+            ...env,
+          }),
       });
     } finally {
       for (const name of databases)

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { BundledCatalog } from '@studypath/problem-bank';
-import { runTypeScript } from '@studypath/testing';
-import jwt from 'jsonwebtoken';
+import { httpCaller, runTypeScript, until } from '@studypath/testing';
 import { log, runBench } from './bench-support';
 
 /**
@@ -14,83 +13,56 @@ import { log, runBench } from './bench-support';
  * BENCH_PARALLEL (1, then 4) at a time.
  */
 const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 40);
-const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
-const ISSUER = 'https://bench.local';
 const catalog = new BundledCatalog();
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-runBench(async ({ infra, createDatabase }) => {
+runBench(async ({ createDatabase, serverEnv }) => {
   const url = await createDatabase('eval');
-  const server = runTypeScript('apps/studypath/src/main.ts', {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    NODE_ENV: 'test',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'log', // the start banner says where it listens
-    DATABASE_URL: url,
-    REDIS_URL: infra.redis.url,
-    KAFKA_BROKERS: infra.kafka.brokers.join(','),
-    KAFKA_NAMESPACE: `bench${randomUUID().slice(0, 6)}.`,
-    AUTH_HS256_SECRET: SECRET,
-    AUTH_ISSUER: ISSUER,
-  });
+  const server = runTypeScript('apps/studypath/src/main.ts', serverEnv(url));
   try {
     const [, base] = await server.waitFor(/API:\s+(http:\/\/\S+)\/v1/, 120_000);
-    const call = async (method: string, route: string, token: string, body?: unknown) => {
-      const response = await fetch(`${base}${route}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
-    const until = async <T>(probe: () => Promise<T | undefined>, what: string): Promise<T> => {
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const value = await probe();
-        if (value !== undefined) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-    };
+    const call = httpCaller(base as string);
+    const polling = { timeoutMs: 60_000, intervalMs: 5 };
 
     /** One sample: a new user's first task, solved; returns ms from submit to completed. */
     const sample = async (i: number): Promise<number> => {
-      const token = jwt.sign({}, SECRET, {
-        algorithm: 'HS256',
-        issuer: ISSUER,
-        subject: `bench-${randomUUID()}`,
-        expiresIn: 3600,
-      });
-      await call('POST', '/v1/study-paths', token, { track_id: 'meta-swe' });
-      const task = await until(async () => {
-        const next = await call('GET', '/v1/study-tasks/next', token);
-        return next.status === 200
-          ? (next.body.task as { id: string; problem_id: string })
-          : undefined;
-      }, 'the first task');
+      const user = `bench-${randomUUID()}`;
+      await call('POST', '/v1/study-paths', user, { track_id: 'meta-swe' });
+      const task = await until(
+        async () => {
+          const next = await call('GET', '/v1/study-tasks/next', user);
+          return next.status === 200
+            ? (next.body.task as { id: string; problem_id: string })
+            : undefined;
+        },
+        'the first task',
+        polling,
+      );
       const problem = catalog.all().find((p) => p.id === task.problem_id);
       if (!problem) throw new Error(`unknown problem ${task.problem_id}`);
       const language = i % 2 === 0 ? 'python' : 'javascript';
       const started = performance.now();
-      const submitted = await call('POST', `/v1/study-tasks/${task.id}/submit`, token, {
+      const submitted = await call('POST', `/v1/study-tasks/${task.id}/submit`, user, {
         language,
         code: problem.solutions[language],
       });
       if (submitted.status !== 202) throw new Error(`submit answered ${submitted.status}`);
-      await until(async () => {
-        const got = await call('GET', `/v1/study-tasks/${task.id}`, token);
-        if (got.body.status === 'failed' || got.body.status === 'in_progress') {
-          throw new Error(
-            `the reference solution of ${problem.id} did not pass: ${JSON.stringify(got.body.last_evaluation)}`,
-          );
-        }
-        return got.body.status === 'completed' ? true : undefined;
-      }, 'the task to complete');
+      await until(
+        async () => {
+          const got = await call('GET', `/v1/study-tasks/${task.id}`, user);
+          if (got.body.status === 'failed' || got.body.status === 'in_progress') {
+            throw new Error(
+              `the reference solution of ${problem.id} did not pass: ${JSON.stringify(got.body.last_evaluation)}`,
+            );
+          }
+          return got.body.status === 'completed';
+        },
+        'the task to complete',
+        polling,
+      );
       return performance.now() - started;
     };
 

@@ -1,11 +1,8 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { META_SWE } from '@studypath/contracts';
 import { PathDatabase } from '@studypath/path-service';
-import { createServiceDataSource, migrateServiceSchema } from '@studypath/platform';
-import { runTypeScript } from '@studypath/testing';
+import { openMigratedDataSource, runTypeScript, testToken } from '@studypath/testing';
 import autocannon from 'autocannon';
-import jwt from 'jsonwebtoken';
 import { log, runBench } from './bench-support';
 
 /**
@@ -22,18 +19,14 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // autocannon paces a fixed rate in bursts, which inflates latency; a few unpaced connections do not.
 const LIGHT = Number(process.env.BENCH_LIGHT_CONNECTIONS ?? 4);
-const SECRET = 'bench-secret-that-is-long-enough-for-hs256-0123456789';
-const ISSUER = 'https://bench.local';
 
 async function seed(url: string): Promise<void> {
-  const dataSource = createServiceDataSource({
+  const dataSource = await openMigratedDataSource({
     ...PathDatabase,
     url,
     poolMax: 2,
     applicationName: 'bench-seed',
   });
-  await dataSource.initialize();
-  await migrateServiceSchema(dataSource, { log: () => undefined });
   const config = {
     target_interview_date: null,
     timezone: 'UTC',
@@ -74,37 +67,19 @@ async function seed(url: string): Promise<void> {
   await dataSource.destroy();
 }
 
-runBench(async ({ infra, createDatabase }) => {
+runBench(async ({ createDatabase, serverEnv }) => {
   const url = await createDatabase('path');
   let server: ReturnType<typeof runTypeScript> | undefined;
   try {
     log(`seeding ${USERS} users × ${TASKS} tasks`);
     await seed(url);
-    server = runTypeScript('apps/path-service/src/main.ts', {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      // HS256 tokens are for development and tests only; the signature check costs the same order either way.
-      NODE_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'log',
-      DATABASE_URL: url,
-      DATABASE_POOL_MAX: '16',
-      REDIS_URL: infra.redis.url,
-      KAFKA_BROKERS: infra.kafka.brokers.join(','),
-      KAFKA_NAMESPACE: `bench${randomUUID().slice(0, 6)}.`,
-      AUTH_HS256_SECRET: SECRET,
-      AUTH_ISSUER: ISSUER,
-    });
-    const [, base] = await server.waitFor(/listening on (http:\/\/\S+) /, 120_000);
-    const tokens = Array.from({ length: USERS }, (_, i) =>
-      jwt.sign({}, SECRET, {
-        algorithm: 'HS256',
-        issuer: ISSUER,
-        subject: `bench-user-${i + 1}`,
-        expiresIn: 3600,
-      }),
+    // HS256 test tokens are for development and tests only; the signature check costs the same order either way.
+    server = runTypeScript(
+      'apps/path-service/src/main.ts',
+      serverEnv(url, { DATABASE_POOL_MAX: '16' }),
     );
+    const [, base] = await server.waitFor(/listening on (http:\/\/\S+) /, 120_000);
+    const tokens = Array.from({ length: USERS }, (_, i) => testToken(`bench-user-${i + 1}`, 3600));
     const probe = await fetch(`${base}/v1/study-tasks/next`, {
       headers: { authorization: `Bearer ${tokens[0]}` },
     });
