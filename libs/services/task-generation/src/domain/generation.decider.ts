@@ -15,6 +15,7 @@ import { assertNever, type Decider } from '@studypath/decider';
 import {
   generateTasks,
   initialBatchSize,
+  openTask,
   type CatalogProblem,
   type HistoryTask,
 } from './generator';
@@ -261,14 +262,8 @@ function decided(
 }
 
 function proposed(path: PathGeneration, proposal: TasksProposedEvent['data']): PathGeneration {
-  const tasks = proposal.tasks.map((p): TrackedTask => ({
-    problemId: p.problem_id,
-    module: p.module,
-    difficulty: p.difficulty,
-    topics: p.topics,
-    source: p.source,
-    outcome: 'open',
-    proposedAt: path.clock,
+  const tasks = proposal.tasks.map((task): TrackedTask => ({
+    ...openTask(task, path.clock),
     proposalId: proposal.proposal_id,
     taskId: null,
   }));

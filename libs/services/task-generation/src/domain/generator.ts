@@ -101,17 +101,22 @@ export function generateTasks(input: GenerateInput): ProposedTask[] {
     const task = proposeOne(input, history, next);
     if (!task) break; // the catalog has nothing left that fits
     proposals.push(task);
-    history.push({
-      problemId: task.problem_id,
-      module: task.module,
-      difficulty: task.difficulty,
-      topics: task.topics,
-      source: task.source,
-      outcome: 'open',
-      proposedAt: input.clock,
-    });
+    history.push(openTask(task, input.clock));
   }
   return proposals;
+}
+
+/** A proposed task as the history holds it: open, proposed at `clock`. */
+export function openTask(task: ProposedTask, clock: number): HistoryTask {
+  return {
+    problemId: task.problem_id,
+    module: task.module,
+    difficulty: task.difficulty,
+    topics: task.topics,
+    source: task.source,
+    outcome: 'open',
+    proposedAt: clock,
+  };
 }
 
 function lastInModule(history: readonly HistoryTask[], module: string): HistoryTask | undefined {
