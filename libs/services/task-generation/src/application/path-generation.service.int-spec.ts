@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { EventData, TasksProposed } from '@studypath/contracts';
+import {
+  PathCreated,
+  PathResumed,
+  TaskCreated,
+  TaskStatusChanged,
+  type EventData,
+  type TasksProposed,
+} from '@studypath/contracts';
 import { PostgresEventStore } from '@studypath/event-store';
 import { deterministicUuid } from '@studypath/platform';
 import { BundledCatalog } from '@studypath/problem-bank';
-import { createTestDatabase, type TestDatabase } from '@studypath/testing';
+import { createTestDatabase, envelope, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
-import type { GenerationFact } from '../domain/generation.decider';
 import { GenerationStateRepository } from '../projections/generation-state.repository';
 import { TaskGenerationDatabase, TaskGenerationEventStore } from '../task-generation.database';
 import { PathGenerationService, type GenerationInput } from './path-generation.service';
@@ -14,6 +20,13 @@ import { pathConfig } from '../test/path-config.factory';
 
 const config = pathConfig();
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+/** How the service receives a user's task event: its owner, when it occurred, its trace. */
+const delivery = (user_id: string, occurred_at = '2026-01-05T09:00:00.000Z') => ({
+  user_id,
+  occurred_at,
+  traceparent,
+});
 
 interface StoredRow {
   user_id: string;
@@ -24,27 +37,6 @@ interface StoredRow {
   tasks: { taskId: string | null; outcome: string }[];
   created_at: Date;
   updated_at: Date;
-}
-
-/** A task event as the service receives it, from the user's task stream. */
-function delivered(
-  fact: GenerationFact,
-  userId: string,
-  occurredAt = '2026-01-05T09:00:00.000Z',
-): GenerationInput {
-  return {
-    ...fact,
-    event_id: randomUUID(),
-    schema_version: 1,
-    stream_id: `path-${fact.data.path_id}`,
-    stream_position: 1,
-    global_position: 1,
-    user_id: userId,
-    occurred_at: occurredAt,
-    correlation_id: randomUUID(),
-    causation_id: null,
-    traceparent,
-  };
 }
 
 describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
@@ -81,9 +73,10 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
 
   it('proposes a new path its first tasks, as caused by path.created, and keeps its state', async () => {
     const pathId = randomUUID();
-    const created = delivered(
-      { event_type: 'path.created', data: { path_id: pathId, track_id: 'meta-swe', config } },
-      'user-1',
+    const created = envelope(
+      PathCreated,
+      { path_id: pathId, track_id: 'meta-swe', config },
+      delivery('user-1'),
     );
     await apply(created);
 
@@ -110,50 +103,42 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
   it('links tasks and tops the window up when one ends, keeping the creation time', async () => {
     const pathId = randomUUID();
     await apply(
-      delivered(
-        { event_type: 'path.created', data: { path_id: pathId, track_id: 'meta-swe', config } },
-        'user-2',
-      ),
+      envelope(PathCreated, { path_id: pathId, track_id: 'meta-swe', config }, delivery('user-2')),
     );
     const [proposal] = await store.readStream(`generation-${pathId}`);
     const { proposal_id, tasks } = proposal?.data as EventData<typeof TasksProposed>;
     const taskIds = tasks.map(() => randomUUID());
     for (const [order, task] of tasks.entries()) {
       await apply(
-        delivered(
+        envelope(
+          TaskCreated,
           {
-            event_type: 'task.created',
-            data: {
-              task_id: taskIds[order] as string,
-              path_id: pathId,
-              problem_id: task.problem_id,
-              module: task.module,
-              topics: task.topics,
-              difficulty: task.difficulty,
-              order,
-              source: 'initial',
-              proposal_id,
-            },
+            task_id: taskIds[order] as string,
+            path_id: pathId,
+            problem_id: task.problem_id,
+            module: task.module,
+            topics: task.topics,
+            difficulty: task.difficulty,
+            order,
+            source: 'initial',
+            proposal_id,
           },
-          'user-2',
+          delivery('user-2'),
         ),
       );
     }
     const before = await row(pathId);
     await apply(
-      delivered(
+      envelope(
+        TaskStatusChanged,
         {
-          event_type: 'task.status_changed',
-          data: {
-            task_id: taskIds[0] as string,
-            path_id: pathId,
-            from: 'submitted',
-            to: 'completed',
-            reason: 'all tests passed',
-          },
+          task_id: taskIds[0] as string,
+          path_id: pathId,
+          from: 'submitted',
+          to: 'completed',
+          reason: 'all tests passed',
         },
-        'user-2',
-        '2026-01-06T09:00:00.000Z',
+        delivery('user-2', '2026-01-06T09:00:00.000Z'),
       ),
     );
 
@@ -176,7 +161,7 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
 
   it('ignores the facts of a path it never saw created', async () => {
     const pathId = randomUUID();
-    await apply(delivered({ event_type: 'path.resumed', data: { path_id: pathId } }, 'user-3'));
+    await apply(envelope(PathResumed, { path_id: pathId }, delivery('user-3')));
     expect(await store.readStream(`generation-${pathId}`)).toEqual([]);
     expect(await row(pathId)).toBeUndefined();
   });
@@ -185,10 +170,7 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
     const pathId = randomUUID();
     await expect(
       apply(
-        delivered(
-          { event_type: 'path.created', data: { path_id: pathId, track_id: 'unknown', config } },
-          'user-4',
-        ),
+        envelope(PathCreated, { path_id: pathId, track_id: 'unknown', config }, delivery('user-4')),
       ),
     ).rejects.toThrow(/unknown/);
     expect(await row(pathId)).toBeUndefined();
