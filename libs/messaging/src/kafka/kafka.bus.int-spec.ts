@@ -37,6 +37,37 @@ describe('KafkaBus (real broker)', () => {
     await local.close();
   });
 
+  it('creates the same new topics from several processes starting at once', async () => {
+    const processes = Array.from(
+      { length: 5 },
+      (_, i) =>
+        new KafkaConnection({
+          brokers: (process.env.KAFKA_BROKERS as string).split(','),
+          clientId: `studypath-starting-${i}`,
+        }),
+    );
+    const topics = Array.from({ length: 6 }, () => ({
+      name: `start.${randomUUID()}`,
+      partitions: 6,
+    }));
+    try {
+      await Promise.all(processes.map((p) => new KafkaBus(p.kafka).ensureTopics(topics)));
+
+      const admin = local.kafka.admin();
+      await admin.connect();
+      try {
+        const { topics: described } = await admin.fetchTopicMetadata({
+          topics: topics.map((t) => t.name),
+        });
+        expect(described.map((t) => t.partitions.length)).toEqual(topics.map(() => 6));
+      } finally {
+        await admin.disconnect();
+      }
+    } finally {
+      await Promise.all(processes.map((p) => p.close()));
+    }
+  });
+
   it("delivers each user's events in order across a member's stop, a rebalance and a restart", async () => {
     const publisher = new KafkaBus(local.kafka, { defaultPartitions: 3 });
     const members = [
