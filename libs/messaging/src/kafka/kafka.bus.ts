@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import {
   Partitioners,
+  type Admin,
   type Consumer,
   type EachBatchPayload,
   type IHeaders,
@@ -29,6 +30,33 @@ export interface KafkaBusOptions {
   defaultPartitions?: number;
   /** Kafka's own limit for a consumer's silence before the group drops it. */
   sessionTimeoutMs?: number;
+}
+
+const LEADER_WAIT_MS = 30_000;
+
+/**
+ * Waits until every partition of `topics` has a leader. kafkajs's own `waitForLeaders` gives up
+ * when the broker does not know a topic it has just created yet ("This server does not host this
+ * topic-partition", which a busy KRaft broker answers for a moment): here that is retried too.
+ */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + LEADER_WAIT_MS;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      const { topics: described } = await admin.fetchTopicMetadata({ topics });
+      const led = described.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (led && described.length === topics.length) return;
+    } catch (error) {
+      const retriable = (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`the topics ${topics.join(', ')} have no leaders after ${LEADER_WAIT_MS} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }
 
 function headersOf(headers: IHeaders | undefined): Record<string, string> {
@@ -83,11 +111,16 @@ export class KafkaBus extends MessageBus {
       const existing = new Set(await admin.listTopics());
       const toCreate = missing.filter((t) => !existing.has(t.name));
       if (toCreate.length > 0) {
+        // Another process may create the same topics at the same time: that is no error.
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false, // waited for below, with the retries kafkajs lacks
           topics: toCreate.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
         });
       }
+      await waitForLeaders(
+        admin,
+        missing.map((t) => t.name),
+      );
       for (const topic of missing) this.knownTopics.add(topic.name);
     } finally {
       await admin.disconnect();
