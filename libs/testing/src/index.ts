@@ -1,4 +1,5 @@
 export * from './factories/event-envelope.factory';
+export * from './factories/path-config.factory';
 export * from './infra/infrastructure';
 export * from './infra/kafka.infra';
 export * from './infra/postgres.infra';

@@ -10,13 +10,12 @@ import {
 import { PostgresEventStore } from '@studypath/event-store';
 import { deterministicUuid } from '@studypath/platform';
 import { BundledCatalog } from '@studypath/problem-bank';
-import { createTestDatabase, envelope, type TestDatabase } from '@studypath/testing';
+import { createTestDatabase, envelope, pathConfig, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 import { GenerationStateRepository } from '../projections/generation-state.repository';
 import { TaskGenerationDatabase, TaskGenerationEventStore } from '../task-generation.database';
 import { PathGenerationService, type GenerationInput } from './path-generation.service';
 import { ProblemCatalog } from './problem-catalog';
-import { pathConfig } from '../test/path-config.factory';
 
 const config = pathConfig();
 const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';

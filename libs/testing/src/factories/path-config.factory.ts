@@ -1,7 +1,9 @@
-import type { PathConfig } from '../domain/generation.decider';
+import type { EventData, PathCreated } from '@studypath/contracts';
 
 /** A path's configuration for tests: one hour a week, a window of three tasks, no interview date. */
-export function pathConfig(changes: Partial<PathConfig> = {}): PathConfig {
+export function pathConfig(
+  changes: Partial<EventData<typeof PathCreated>['config']> = {},
+): EventData<typeof PathCreated>['config'] {
   return {
     target_interview_date: null,
     timezone: 'UTC',
