@@ -19,7 +19,7 @@ import {
   type TasksProposedEvent,
 } from './generation.decider';
 import { generateTasks, initialBatchSize, type CatalogProblem } from './generator';
-import { pathConfig } from '../test/path-config.factory';
+import { pathConfig } from '@studypath/testing';
 
 type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
 
