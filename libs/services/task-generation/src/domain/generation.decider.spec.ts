@@ -262,6 +262,13 @@ describe('generationDecider', () => {
         .then([]);
     });
 
+    it('is not topped up by pausing or archiving the path', () => {
+      // The top-up after task 1 ended came short: the window has room.
+      const short = [...start, statusChanged(taskId(1), 'completed', 'submitted')];
+      spec.given(short).when(command(paused)).then([]);
+      spec.given(short).when(command(archived)).then([]);
+    });
+
     it('gets nothing while the path is paused or archived', () => {
       for (const stop of [paused, archived]) {
         spec
@@ -330,6 +337,33 @@ describe('generationDecider', () => {
       const state = stateOf([created(), first, taskCreated(first, 1, taskId(7))]);
       expect(state.tasks.map((t) => t.taskId)).toEqual([null, taskId(7), null]);
       expect(state.tasks.every((t) => t.proposalId === first.data.proposal_id)).toBe(true);
+    });
+
+    it('links each item once, to the task of its own proposal and problem', () => {
+      const proposed: GenerationEvent[] = [created(), first];
+      const unlinked = stateOf(proposed);
+      // A task id already linked does not link a second item.
+      expect(
+        stateOf([
+          ...proposed,
+          taskCreated(first, 0, taskId(1)),
+          taskCreated(first, 1, taskId(1)),
+        ]).tasks.map((t) => t.taskId),
+      ).toEqual([taskId(1), null, null]);
+      // A linked item keeps its task.
+      expect(
+        stateOf([
+          ...proposed,
+          taskCreated(first, 0, taskId(1)),
+          taskCreated(first, 0, taskId(9)),
+        ]).tasks.map((t) => t.taskId),
+      ).toEqual([taskId(1), null, null]);
+      // A task of another proposal, or of another problem, links nothing.
+      const otherProposal = taskCreated(first, 0, taskId(1));
+      otherProposal.data.proposal_id = deterministicUuid('another proposal');
+      const otherProblem = taskCreated(first, 0, taskId(2));
+      otherProblem.data.problem_id = 'not-proposed';
+      expect(stateOf([...proposed, otherProposal, otherProblem])).toEqual(unlinked);
     });
 
     it('ignores a task id seen before, and a task of no proposed item', () => {
@@ -423,5 +457,15 @@ describe('generationDecider', () => {
         }),
       ).toBe(state);
     });
+  });
+
+  it('refuses a fact or an event it does not know', () => {
+    const state = fold(decider, start);
+    expect(() =>
+      decider.decide(command({ event_type: 'path.renamed' } as unknown as GenerationFact), state),
+    ).toThrow('unexpected fact: {"event_type":"path.renamed"}');
+    expect(() =>
+      decider.evolve(state, { event_type: 'path.renamed' } as unknown as GenerationEvent),
+    ).toThrow('unexpected event: {"event_type":"path.renamed"}');
   });
 });

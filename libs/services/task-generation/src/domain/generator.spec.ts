@@ -1,10 +1,12 @@
-import { META_SWE, MODULE_IDS } from '@studypath/contracts';
+import { META_SWE, MODULE_IDS, type ModuleId, type Track } from '@studypath/contracts';
 import { BundledCatalog } from '@studypath/problem-bank';
 import fc from 'fast-check';
 import {
   generateTasks,
   initialBatchSize,
+  needsRelief,
   type CatalogProblem,
+  type GenerateInput,
   type GeneratorConfig,
   type HistoryTask,
   type Outcome,
@@ -313,5 +315,394 @@ describe('generateTasks', () => {
     expect(initialBatchSize(config(1, { hours_per_week: 2 }), META_SWE)).toBe(4);
     expect(initialBatchSize(config(1, { hours_per_week: 10 }), META_SWE)).toBe(24);
     expect(initialBatchSize(config(5, { hours_per_week: 10 }), META_SWE)).toBe(8);
+  });
+});
+
+/*
+ * The rules one at a time, on small hand-made catalogs: modules A, B, C and D of a made-up track,
+ * problems named by module and difficulty.
+ */
+const [A, B, C, D] = ['arrays-strings', 'hashing', 'graphs', 'trees'] as const;
+const trackOf = (...modules: ModuleId[]): Track => ({
+  id: 'test-track',
+  title: 'Test track',
+  description: 'modules in a given order',
+  modules: modules.map((id) => ({ id, title: id, objectives: [] })),
+});
+const problem = (id: string, module: ModuleId, difficulty: number, topic = id): CatalogProblem => ({
+  id,
+  module,
+  difficulty,
+  topics: [topic],
+});
+/** A task of the path: `p`, proposed at `proposedAt`, its outcome known at `decidedAt`. */
+const task = (
+  p: CatalogProblem,
+  outcome: Outcome,
+  proposedAt: number,
+  decidedAt?: number,
+  source: HistoryTask['source'] = 'adaptive',
+): HistoryTask => ({
+  problemId: p.id,
+  module: p.module,
+  difficulty: p.difficulty,
+  topics: p.topics,
+  source,
+  outcome,
+  proposedAt,
+  ...(decidedAt === undefined ? {} : { decidedAt }),
+});
+const seeds = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+
+/** The next tasks on a small track, every module at level 1 and weight 1 unless said otherwise. */
+function next(input: Partial<GenerateInput> & Pick<GenerateInput, 'catalog'>) {
+  return generateTasks({
+    track: trackOf(A),
+    config: config(1),
+    history: [],
+    count: 1,
+    seed: 'seed',
+    source: 'adaptive',
+    clock: 100,
+    ...input,
+  });
+}
+const ids = (tasks: { problem_id: string }[]) => tasks.map((t) => t.problem_id);
+const modules = (tasks: { module: string }[]) => tasks.map((t) => t.module);
+
+describe('generateTasks, rule by rule', () => {
+  const a1 = problem('a1', A, 1);
+  const a2 = problem('a2', A, 2);
+  const a3 = problem('a3', A, 3);
+  const a4 = problem('a4', A, 4);
+  const b1 = problem('b1', B, 1);
+  const b2 = problem('b2', B, 2);
+  const b3 = problem('b3', B, 3);
+
+  describe('difficulty within a module', () => {
+    const catalog = [a1, a2, a3, a4];
+
+    it('starts at the configured level, and says so', () => {
+      expect(next({ catalog, config: config(2), source: 'initial' })).toEqual([
+        {
+          problem_id: 'a2',
+          module: A,
+          topics: ['a2'],
+          difficulty: 2,
+          source: 'initial',
+          reason: `first ${A} task, at the starting level 2`,
+        },
+      ]);
+    });
+
+    it('steps up after a success, eases after a miss, and stays after a skip', () => {
+      expect(next({ catalog, history: [task(a2, 'passed', 1, 2)] })).toMatchObject([
+        { problem_id: 'a3', reason: `${A}: a step up after a success` },
+      ]);
+      const twoAt3 = [...catalog, problem('a3-other', A, 3)];
+      expect(next({ catalog: twoAt3, history: [task(a3, 'failed', 1, 2)] })).toMatchObject([
+        { problem_id: 'a2', reason: `${A}: easier after a miss` },
+      ]);
+      const same = [a1, a2, a3, problem('a2-other', A, 2)];
+      for (const outcome of ['skipped', 'expired', 'open'] as const) {
+        expect(next({ catalog: same, history: [task(a2, outcome, 1, 2)] })).toMatchObject([
+          { problem_id: 'a2-other', reason: `${A}: next at level 2` },
+        ]);
+      }
+    });
+
+    it('goes by the latest task of the module in path order, not the latest finished', () => {
+      // a1 was proposed after a3, and missed; a3 was solved, but only later.
+      const history = [task(a3, 'passed', 1, 5), task(a1, 'failed', 2, 3)];
+      expect(next({ catalog: [...catalog, problem('a1-other', A, 1)], history })).toMatchObject([
+        { problem_id: 'a1-other', reason: `${A}: easier after a miss` },
+      ]);
+    });
+
+    it('prefers the easier of two problems as far from the target, the closer one otherwise', () => {
+      for (const seed of seeds) {
+        expect(ids(next({ catalog: [a2, a4], config: config(3), seed }))).toEqual(['a2']);
+        expect(ids(next({ catalog: [a4, a2], config: config(3), seed }))).toEqual(['a2']);
+        expect(ids(next({ catalog: [a1, a4], config: config(3), seed }))).toEqual(['a4']);
+      }
+    });
+
+    it('picks among equally good problems by the seed alone, not by the catalog order', () => {
+      const equals = [problem('x', A, 2), problem('y', A, 2), problem('z', A, 2)];
+      const picked = seeds.map((seed) => ids(next({ catalog: equals, config: config(2), seed })));
+      expect(new Set(picked.flat()).size).toBeGreaterThan(1);
+      seeds.forEach((seed, i) => {
+        expect(ids(next({ catalog: [...equals].reverse(), config: config(2), seed }))).toEqual(
+          picked[i],
+        );
+      });
+    });
+  });
+
+  describe('modules', () => {
+    const track = trackOf(A, B, C, D);
+    const catalog = [A, B, C, D].flatMap((m) => [1, 2, 3].map((i) => problem(`${m}-${i}`, m, 1)));
+
+    it('open two at a time along the track, one more every three tasks', () => {
+      for (const daysToInterview of [undefined, null, 15, 90]) {
+        expect(modules(next({ track, catalog, count: 6, daysToInterview }))).toEqual([
+          A,
+          B,
+          A,
+          C,
+          B,
+          C,
+        ]);
+      }
+    });
+
+    it('open all at once when the interview is two weeks away or less', () => {
+      for (const daysToInterview of [14, 1]) {
+        expect(modules(next({ track, catalog, count: 4, daysToInterview }))).toEqual([A, B, C, D]);
+      }
+    });
+
+    it('start with the first of the track, whatever the seed', () => {
+      for (const seed of seeds) {
+        expect(modules(next({ track: trackOf(B, A), catalog, count: 2, seed }))).toEqual([B, A]);
+      }
+    });
+
+    it('get tasks in proportion to their personalization weights', () => {
+      const weights = (w: Record<string, number>) => config(1, { personalization_weights: w });
+      const two = trackOf(A, B);
+      expect(modules(next({ track: two, catalog, count: 4, config: weights({ [A]: 3 }) }))).toEqual(
+        [A, A, B, A],
+      );
+      expect(
+        modules(next({ track: two, catalog, count: 4, config: weights({ [A]: 3, [B]: 1 }) })),
+      ).toEqual([A, A, B, A]);
+      expect(
+        modules(next({ track: two, catalog, count: 3, config: weights({ [A]: 0, [B]: 1 }) })),
+      ).toEqual([B, B, B]);
+      // Not even when the others have nothing left.
+      expect(
+        next({
+          track: two,
+          catalog: [problem('a', A, 1), problem('b', B, 1)],
+          count: 3,
+          config: weights({ [A]: 0, [B]: 1 }),
+        }),
+      ).toMatchObject([{ problem_id: 'b' }]);
+    });
+
+    it('get more tasks the more of their graded tasks failed', () => {
+      // A: one miss in two graded tasks; B: one miss in one graded task (and a skip, ungraded).
+      const history = [
+        task(problem('a-miss', A, 1), 'failed', 1, 5),
+        task(problem('a-pass', A, 1), 'passed', 2, 6),
+        task(problem('b-miss', B, 1), 'failed', 3, 7),
+        task(problem('b-skip', B, 1), 'skipped', 4, 8),
+      ];
+      expect(modules(next({ track: trackOf(A, B), catalog, history }))).toEqual([B]);
+    });
+  });
+
+  describe('after two misses in a row', () => {
+    const failA3 = [task(a3, 'failed', 1, 3), task(problem('a3b', A, 3), 'failed', 2, 4)];
+
+    it('asks for relief once the last two graded outcomes failed, in the order they came', () => {
+      const [first, second] = failA3;
+      expect(needsRelief(failA3)).toBe(second);
+      // Skips and expiries are not graded; a success in between is.
+      expect(needsRelief([first!, task(a1, 'skipped', 2, 4), task(a2, 'failed', 2, 5)])).toEqual(
+        task(a2, 'failed', 2, 5),
+      );
+      expect(needsRelief([first!, task(a1, 'passed', 2, 4), task(a2, 'failed', 2, 5)])).toBe(
+        undefined,
+      );
+      expect(needsRelief([task(a1, 'passed', 1, 3), task(a2, 'failed', 2, 4)])).toBe(undefined);
+      expect(needsRelief([task(a1, 'failed', 1, 3), task(a2, 'passed', 2, 4)])).toBe(undefined);
+      expect(needsRelief([task(a1, 'failed', 1, 3)])).toBe(undefined);
+      // Finished out of path order: what counts is when each outcome became known.
+      const late = task(a3, 'failed', 1, 9);
+      expect(needsRelief([late, task(a1, 'passed', 1, 3), task(a2, 'failed', 1, 5)])).toBe(late);
+      expect(
+        needsRelief([task(a1, 'failed', 1, 3), task(a2, 'passed', 1, 9), task(a3, 'failed', 1, 5)]),
+      ).toBe(undefined);
+      // Open tasks in between change nothing.
+      const last = task(a3, 'failed', 4, 6);
+      expect(
+        needsRelief([
+          task(a2, 'failed', 1, 5),
+          task(a4, 'open', 2),
+          task(a1, 'passed', 3, 4),
+          last,
+        ]),
+      ).toBe(last);
+    });
+
+    it('asks for relief only until an easier task or a review was proposed after the second miss', () => {
+      const after = (t: HistoryTask) => needsRelief([...failA3, t]);
+      expect(after(task(a4, 'open', 5, undefined, 'review'))).toBe(undefined);
+      expect(after(task(a2, 'open', 5))).toBe(undefined);
+      expect(after(task(a3, 'open', 5))).toBe(failA3[1]);
+      expect(after(task(a4, 'open', 5))).toBe(failA3[1]);
+      // Proposed before the second miss was known: no relief yet.
+      expect(after(task(a1, 'open', 3))).toBe(failA3[1]);
+      // Nothing is easier than level 1: any later task will do.
+      const failA1 = [task(a1, 'failed', 1, 3), task(problem('a1b', A, 1), 'failed', 2, 4)];
+      expect(needsRelief([...failA1, task(problem('a1c', A, 1), 'open', 5)])).toBe(undefined);
+    });
+
+    it('reviews the easiest problem solved in the module that went wrong', () => {
+      const solved = [
+        task(problem('a-hard', A, 3), 'passed', 1, 1),
+        task(problem('z-easy', A, 1, 'easy'), 'passed', 1, 2),
+        task(problem('b-easiest', B, 1), 'passed', 1, 3),
+        task(a3, 'failed', 1, 4),
+        task(problem('a3b', A, 3), 'failed', 2, 5),
+      ];
+      for (const seed of seeds) {
+        expect(
+          next({ track: trackOf(A, B), catalog: [a1, a2, b1], history: solved, seed }),
+        ).toEqual([
+          {
+            problem_id: 'z-easy',
+            module: A,
+            topics: ['easy'],
+            difficulty: 1,
+            source: 'review',
+            reason: 'two misses in a row: a review of something already solved',
+          },
+        ]);
+      }
+    });
+
+    it('reviews a problem of another module when the one that went wrong has none', () => {
+      const history = [task(b2, 'passed', 1, 1), task(a3, 'failed', 1, 4), ...failA3.slice(1)];
+      expect(next({ track: trackOf(A, B), catalog: [a4], history })).toMatchObject([
+        { problem_id: 'b2', source: 'review' },
+      ]);
+    });
+
+    it('reviews no problem harder than its module now allows', () => {
+      // b3 was solved, but B's latest task is at level 1: a review of b3 would jump two levels.
+      const tooHard = [task(b3, 'passed', 1, 1), task(b1, 'skipped', 1, 2), ...failA3];
+      expect(next({ track: trackOf(A, B), catalog: [a2], history: tooHard })).toMatchObject([
+        { problem_id: 'a2', source: 'adaptive', reason: 'two misses in a row: an easier problem' },
+      ]);
+      // One level up is fine.
+      const oneUp = [task(b2, 'passed', 1, 1), task(b1, 'skipped', 1, 2), ...failA3];
+      expect(next({ track: trackOf(A, B), catalog: [a2], history: oneUp })).toMatchObject([
+        { problem_id: 'b2', source: 'review' },
+      ]);
+    });
+
+    it('otherwise proposes a new problem one level easier', () => {
+      const failA4 = [task(a4, 'failed', 1, 3), task(problem('a4b', A, 4), 'failed', 2, 4)];
+      expect(next({ catalog: [a1, a2, a3], history: failA4 })).toEqual([
+        {
+          problem_id: 'a3',
+          module: A,
+          topics: ['a3'],
+          difficulty: 3,
+          source: 'adaptive',
+          reason: 'two misses in a row: an easier problem',
+        },
+      ]);
+      // In another module when the one that went wrong has nothing easier.
+      expect(
+        next({ track: trackOf(A, B), catalog: [problem('a4c', A, 4), b3], history: failA4 }),
+      ).toMatchObject([{ problem_id: 'b3', reason: 'two misses in a row: an easier problem' }]);
+    });
+
+    it('at level 1, proposes another level-1 problem as the relief', () => {
+      const failA1 = [task(a1, 'failed', 1, 3), task(problem('a1b', A, 1), 'failed', 2, 4)];
+      expect(next({ catalog: [problem('a1c', A, 1)], history: failA1 })).toMatchObject([
+        { problem_id: 'a1c', reason: 'two misses in a row: an easier problem' },
+      ]);
+    });
+
+    it('goes on as usual when no relief is to be had', () => {
+      const failA2 = [task(a2, 'failed', 1, 3), task(problem('a2b', A, 2), 'failed', 2, 4)];
+      expect(next({ catalog: [problem('a2c', A, 2)], history: failA2 })).toMatchObject([
+        { problem_id: 'a2c', reason: `${A}: easier after a miss` },
+      ]);
+    });
+  });
+
+  describe('when a module runs out of new problems', () => {
+    it('gives another go at a problem missed earlier, the easiest first', () => {
+      for (const seed of seeds) {
+        expect(
+          next({
+            catalog: [a1, a2, a3],
+            history: [
+              task(a1, 'failed', 1, 2),
+              task(a2, 'skipped', 1, 3),
+              task(a3, 'passed', 1, 4),
+            ],
+            seed,
+          }),
+        ).toEqual([
+          {
+            problem_id: 'a1',
+            module: A,
+            topics: ['a1'],
+            difficulty: 1,
+            source: 'review',
+            reason: `${A}: another go at a problem missed earlier`,
+          },
+        ]);
+      }
+    });
+
+    it('retries skipped and expired problems, never solved ones', () => {
+      for (const missed of ['skipped', 'expired'] as const) {
+        expect(
+          next({ catalog: [a1, a2], history: [task(a1, 'passed', 1, 2), task(a2, missed, 1, 3)] }),
+        ).toMatchObject([{ problem_id: 'a2', source: 'review' }]);
+      }
+      expect(next({ catalog: [a1], history: [task(a1, 'passed', 1, 2)] })).toEqual([]);
+    });
+
+    it('picks among equally easy missed problems by the seed alone', () => {
+      const x = problem('x', A, 2);
+      const y = problem('y', A, 2);
+      for (const seed of seeds) {
+        expect(
+          ids(
+            next({
+              catalog: [x, y],
+              history: [task(x, 'skipped', 1, 2), task(y, 'skipped', 1, 3)],
+              seed,
+            }),
+          ),
+        ).toEqual(
+          ids(
+            next({
+              catalog: [x, y],
+              history: [task(y, 'skipped', 1, 2), task(x, 'skipped', 1, 3)],
+              seed,
+            }),
+          ),
+        );
+      }
+    });
+
+    it('does not retry a problem that is open again, nor one of another module', () => {
+      const history = [
+        task(a1, 'skipped', 1, 2),
+        task(b1, 'skipped', 1, 3),
+        task(a1, 'open', 4, undefined, 'review'),
+      ];
+      // A is first in line, but has nothing new and its miss is open again; B has a new problem.
+      expect(
+        next({
+          track: trackOf(A, B),
+          catalog: [a1, b1, b2],
+          history,
+          config: config(1, {
+            personalization_weights: { [A]: 10, [B]: 1 },
+          }),
+        }),
+      ).toMatchObject([{ problem_id: 'b2', source: 'adaptive' }]);
+    });
   });
 });
