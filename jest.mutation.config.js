@@ -12,8 +12,9 @@ if (!unit) throw new Error('jest.config.js has no unit project');
 module.exports = {
   ...unit,
   testMatch: [
-    '<rootDir>/libs/services/path/src/domain/*.spec.ts',
-    '<rootDir>/libs/services/task-generation/src/domain/*.spec.ts',
+    '<rootDir>/libs/services/path/src/domain/{task,path}.decider.spec.ts',
+    '<rootDir>/libs/services/task-generation/src/domain/generator.spec.ts',
+    '<rootDir>/libs/services/task-generation/src/domain/*.decider.spec.ts',
     '<rootDir>/libs/sandbox/src/comparators.spec.ts',
     '<rootDir>/libs/sandbox/src/outcome.spec.ts',
   ],
