@@ -37,8 +37,9 @@ export class PathProjector {
         );
         return;
       case 'path.config_updated':
-        await this.updatePath(
+        await update(
           manager,
+          PATHS,
           event.data.path_id,
           'config = $4',
           [JSON.stringify(event.data.config)],
@@ -47,13 +48,13 @@ export class PathProjector {
         );
         return;
       case 'path.paused':
-        await this.updatePath(manager, event.data.path_id, `status = 'paused'`, [], version, at);
+        await update(manager, PATHS, event.data.path_id, `status = 'paused'`, [], version, at);
         return;
       case 'path.resumed':
-        await this.updatePath(manager, event.data.path_id, `status = 'active'`, [], version, at);
+        await update(manager, PATHS, event.data.path_id, `status = 'active'`, [], version, at);
         return;
       case 'path.archived':
-        await this.updatePath(manager, event.data.path_id, `status = 'archived'`, [], version, at);
+        await update(manager, PATHS, event.data.path_id, `status = 'archived'`, [], version, at);
         return;
       case 'task.created':
         await manager.query(
@@ -78,11 +79,12 @@ export class PathProjector {
         );
         return;
       case 'task.started':
-        await this.updateTask(manager, event.data.task_id, 'started_at = $4', [at], version, at);
+        await update(manager, TASKS, event.data.task_id, 'started_at = $4', [at], version, at);
         return;
       case 'task.status_changed':
-        await this.updateTask(
+        await update(
           manager,
+          TASKS,
           event.data.task_id,
           `status = $4,
            completed_at = CASE WHEN $4 IN ('completed', 'failed') THEN $5::timestamptz ELSE completed_at END,
@@ -94,8 +96,9 @@ export class PathProjector {
         );
         return;
       case 'task.submitted':
-        await this.updateTask(
+        await update(
           manager,
+          TASKS,
           event.data.task_id,
           'attempts = $4, last_submission_id = $5',
           [event.data.attempt, event.data.submission_id],
@@ -115,8 +118,9 @@ export class PathProjector {
           runtime_ms,
           memory_kb,
         };
-        await this.updateTask(
+        await update(
           manager,
+          TASKS,
           event.data.task_id,
           `last_evaluation = $4, attempts = attempts - CASE WHEN $5 THEN 1 ELSE 0 END`,
           [JSON.stringify(evaluation), !countsAsAttempt(evaluation.status)],
@@ -126,8 +130,9 @@ export class PathProjector {
         return;
       }
       case 'task.hint_requested':
-        await this.updateTask(
+        await update(
           manager,
+          TASKS,
           event.data.task_id,
           'hints_used = hints_used + 1',
           [],
@@ -138,38 +143,29 @@ export class PathProjector {
       case 'task.hint_delivered':
       case 'task.expired':
       case 'task.skipped':
-        await this.updateTask(manager, event.data.task_id, '', [], version, at);
+        await update(manager, TASKS, event.data.task_id, '', [], version, at);
         return;
       default:
         return assertNever(event, 'event');
     }
   }
+}
 
-  private async updatePath(
-    manager: EntityManager,
-    pathId: string,
-    set: string,
-    params: unknown[],
-    version: number,
-    at: string,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE path.study_paths SET ${set ? `${set}, ` : ''}version = $2, updated_at = $3 WHERE path_id = $1`,
-      [pathId, version, at, ...params],
-    );
-  }
+const PATHS = { table: 'path.study_paths', key: 'path_id' } as const;
+const TASKS = { table: 'path.study_tasks', key: 'task_id' } as const;
 
-  private async updateTask(
-    manager: EntityManager,
-    taskId: string,
-    set: string,
-    params: unknown[],
-    version: number,
-    at: string,
-  ): Promise<void> {
-    await manager.query(
-      `UPDATE path.study_tasks SET ${set ? `${set}, ` : ''}version = $2, updated_at = $3 WHERE task_id = $1`,
-      [taskId, version, at, ...params],
-    );
-  }
+/** Moves one row of a projection to the stream position `version`, with `set` ($4 on) as well. */
+async function update(
+  manager: EntityManager,
+  { table, key }: typeof PATHS | typeof TASKS,
+  id: string,
+  set: string,
+  params: unknown[],
+  version: number,
+  at: string,
+): Promise<void> {
+  await manager.query(
+    `UPDATE ${table} SET ${set ? `${set}, ` : ''}version = $2, updated_at = $3 WHERE ${key} = $1`,
+    [id, version, at, ...params],
+  );
 }
