@@ -139,15 +139,21 @@ function expectedProposal(
   };
 }
 
-// A path with its first three tasks proposed and created, tasks 1 to 3.
-const first = proposalOf(decide([], created()));
-const start: GenerationEvent[] = [
-  created(),
-  first,
-  taskCreated(first, 0, taskId(1)),
-  taskCreated(first, 1, taskId(2)),
-  taskCreated(first, 2, taskId(3)),
-];
+// A path with its first three tasks proposed and created, tasks 1 to 3. Made before each test
+// rather than once as the file loads: the generator then runs inside the tests that rely on it,
+// and mutation testing (perTest coverage) runs only those tests for a mutant of the generator.
+let first: TasksProposedEvent;
+let start: GenerationEvent[];
+beforeEach(() => {
+  first = proposalOf(decide([], created()));
+  start = [
+    created(),
+    first,
+    taskCreated(first, 0, taskId(1)),
+    taskCreated(first, 1, taskId(2)),
+    taskCreated(first, 2, taskId(3)),
+  ];
+});
 
 describe('generationDecider', () => {
   describe('a new path', () => {
