@@ -77,6 +77,16 @@ describe('pathDecider', () => {
       .then([]);
   });
 
+  it('records nothing when a map changes only the order of its keys', () => {
+    const levels = { graphs: 2, trees: 3 };
+    const reordered = { trees: 3, graphs: 2 };
+
+    spec
+      .given([created, configUpdated({ starting_levels: levels })])
+      .when({ type: 'update_config', changes: { starting_levels: reordered } })
+      .then([]);
+  });
+
   it('refuses an empty configuration change', () => {
     spec
       .given([created])

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { EventData, PathCreated, PathEvent } from '@studypath/contracts';
 import { assertNever, type Decider } from '@studypath/decider';
 import { IllegalTransitionError, InvalidCommandError, NotFoundError } from './domain-errors';
@@ -61,7 +62,7 @@ export const pathDecider: Decider<PathCommand, PathEvent, PathState> = {
         if (path.status === 'archived') illegal('change the configuration of', path);
         const config: PathConfig = { ...path.config, ...command.changes };
         const changed = CONFIG_KEYS.filter(
-          (key) => JSON.stringify(config[key]) !== JSON.stringify(path.config[key]),
+          (key) => !isDeepStrictEqual(config[key], path.config[key]),
         );
         if (Object.keys(command.changes).length === 0) {
           throw new InvalidCommandError('the configuration change is empty');
