@@ -300,14 +300,7 @@ function retry(
     .filter((t) => t.difficulty === easiest)
     .sort((a, b) => a.problemId.localeCompare(b.problemId));
   const chosen = pool[Math.floor(next() * pool.length)] as HistoryTask;
-  return {
-    problem_id: chosen.problemId,
-    module: chosen.module,
-    topics: [...chosen.topics],
-    difficulty: chosen.difficulty,
-    source: 'review',
-    reason: `${module}: another go at a problem missed earlier`,
-  };
+  return reviewOf(chosen, `${module}: another go at a problem missed earlier`);
 }
 
 /** A review of a problem already solved, no harder than its module allows. */
@@ -329,13 +322,18 @@ function review(
   );
   const easiest = pool.filter((t) => t.difficulty === pool[0]?.difficulty);
   const chosen = easiest[Math.floor(next() * easiest.length)] as HistoryTask;
+  return reviewOf(chosen, 'two misses in a row: a review of something already solved');
+}
+
+/** A task of the history proposed again, as a review. */
+function reviewOf(task: HistoryTask, reason: string): ProposedTask {
   return {
-    problem_id: chosen.problemId,
-    module: chosen.module,
-    topics: [...chosen.topics],
-    difficulty: chosen.difficulty,
+    problem_id: task.problemId,
+    module: task.module,
+    topics: [...task.topics],
+    difficulty: task.difficulty,
     source: 'review',
-    reason: 'two misses in a row: a review of something already solved',
+    reason,
   };
 }
 
