@@ -28,7 +28,10 @@ const depConstraints = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
   // Pure domain helpers (deciders): no I/O, so domain code can use them without pulling pg in.
   { sourceTag: 'type:domain', onlyDependOnLibsWithTags: ['type:domain'] },
-  { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
+  {
+    sourceTag: 'type:platform',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:platform'],
+  },
   {
     sourceTag: 'type:messaging',
     onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:messaging', 'type:testing'],
@@ -49,6 +52,7 @@ const depConstraints = [
     sourceTag: 'type:problem-bank',
     onlyDependOnLibsWithTags: [
       'type:contracts',
+      'type:domain',
       'type:platform',
       'type:problem-bank',
       'type:testing',
@@ -150,6 +154,28 @@ export default [
             {
               name: '@studypath/testing',
               message: 'libs/testing is for tests: production code may not import it.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Domain code is pure: rules over contracts and the decider helpers, no I/O and no framework.
+    // (This block replaces the one above for these files, so it bans the harness too.)
+    files: ['libs/services/*/src/domain/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.int-spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(@studypath/(platform|event-store|messaging|problem-bank|sandbox|testing)|@nestjs/.*|typeorm|pg|ioredis|kafkajs)$',
+              allowTypeImports: true,
+              message:
+                'domain code is pure: it may use contracts and @studypath/decider (and types from elsewhere)',
             },
           ],
         },

@@ -80,6 +80,35 @@ describe('module boundaries', () => {
     expect(await violations('tools/bench/probe.bench.ts', code)).toEqual([]);
   });
 
+  it('keeps domain code pure: no platform, store, bus or framework, types aside', async () => {
+    const file = 'libs/services/path/src/domain/probe.ts';
+
+    expect(
+      await violations(
+        file,
+        "import { loadConfig } from '@studypath/platform';\nexport const probe = loadConfig;\n",
+      ),
+    ).toEqual([expect.stringMatching(/domain code is pure/)]);
+    expect(
+      await violations(
+        file,
+        "import { Injectable } from '@nestjs/common';\nexport const probe = Injectable;\n",
+      ),
+    ).toEqual([expect.stringMatching(/domain code is pure/)]);
+    expect(
+      await violations(
+        file,
+        "import { createTestDatabase } from '@studypath/testing';\nexport const probe = createTestDatabase;\n",
+      ),
+    ).toEqual([expect.stringMatching(/domain code is pure/)]);
+    expect(
+      await violations(
+        file,
+        "import type { RunResult } from '@studypath/sandbox';\nimport { assertNever } from '@studypath/decider';\nexport type Probe = RunResult;\nexport const probe = assertNever;\n",
+      ),
+    ).toEqual([]);
+  });
+
   it('fails when a lib reaches into tools/ by a relative path', async () => {
     const messages = await violations(
       'libs/platform/src/probe.ts',

@@ -1,2 +1,3 @@
+export * from './application-error';
 export * from './decider';
 export * from './decider-specification';

@@ -1,4 +1,4 @@
-import { ApplicationError } from '@studypath/platform';
+import { ApplicationError } from '@studypath/decider';
 
 /** The stream was not at the version the caller expected: someone else appended first (HTTP 409). */
 export class ConcurrencyError extends ApplicationError {

@@ -23,7 +23,6 @@ export {
   type JwksClientSettings,
 } from './auth/signing-keys';
 export * from './tracing/trace-context';
-export * from './http/application-error';
 export * from './http/error-response';
 export * from './http/error.filter';
 export * from './ids/deterministic-uuid';

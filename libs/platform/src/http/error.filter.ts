@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { EventSchemaError } from '@studypath/contracts';
 import type { Response } from 'express';
-import { ApplicationError } from './application-error';
+import { ApplicationError } from '@studypath/decider';
 import type { ErrorResponse } from './error-response';
 
 interface BodyParserError {

@@ -1,4 +1,4 @@
-import { ApplicationError } from '@studypath/platform';
+import { ApplicationError } from '@studypath/decider';
 
 /**
  * Why a call to the external problem bank failed:

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Injectable } from '@nestjs/common';
-import { ApplicationError } from '@studypath/platform';
+import { ApplicationError } from '@studypath/decider';
 import { isFinished } from '../domain/submission-state';
 import {
   TaskEvaluationsRepository,

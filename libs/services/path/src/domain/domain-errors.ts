@@ -1,4 +1,4 @@
-import { ApplicationError } from '@studypath/platform';
+import { ApplicationError } from '@studypath/decider';
 
 /** A rule of the path domain refused a command; `status` is what the HTTP edge answers. */
 export abstract class DomainError extends ApplicationError {}
