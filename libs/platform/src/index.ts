@@ -8,6 +8,7 @@ export * from './database/database.module';
 export * from './database/embedded-postgres.server';
 export * from './database/service-data-source';
 export * from './health/health-contributor';
+export * from './http/loopback';
 export * from './lifecycle/event-transport';
 export * from './lifecycle/run-process';
 export * from './platform.module';

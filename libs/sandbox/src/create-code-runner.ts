@@ -14,6 +14,11 @@ export interface CreateCodeRunnerOptions extends Omit<
 > {
   /** A service process: refuse to run (throw) when submissions cannot be isolated. */
   requireIsolation: boolean;
+  /**
+   * The address the process serves when others can reach it (not loopback): then it refuses, too,
+   * to run submissions unisolated, since anyone who can reach it could run code as its user.
+   */
+  exposedAt?: string;
   logger?: SandboxLogger;
   /** Interpreter paths; by default /usr/bin/python3 (else python3 on PATH) and this node. */
   python?: string;
@@ -82,7 +87,7 @@ async function probeBubblewrap(
  * logged as a loud warning. Throws a clear Error when isolation is required and impossible.
  */
 export async function createCodeRunner(options: CreateCodeRunnerOptions): Promise<LocalSandbox> {
-  const { requireIsolation, logger, python, node, bwrap, prlimit, ...rest } = options;
+  const { requireIsolation, exposedAt, logger, python, node, bwrap, prlimit, ...rest } = options;
   const interpreters = await findInterpreters({ python, node });
   const prlimitPath = prlimit ?? (await which('prlimit'));
   if (!prlimitPath) {
@@ -125,13 +130,15 @@ export async function createCodeRunner(options: CreateCodeRunnerOptions): Promis
       logger,
     });
   }
-  if (requireIsolation) {
+  if (requireIsolation || exposedAt) {
     const hint =
       bwrapPath && existsSync(bwrapPath)
         ? `bubblewrap must be able to create user namespaces (in a container: a seccomp/AppArmor profile that permits them) and the interpreters must be readable by uid ${runAs ?? process.getuid?.() ?? '?'} (set python/node to system-wide installations, e.g. /usr/bin/python3)`
         : 'install bubblewrap (apt-get install bubblewrap)';
     throw new Error(
-      `The code sandbox cannot isolate submissions: ${reason}. To fix: ${hint}; or run the embedded mode, which may run without isolation.`,
+      requireIsolation
+        ? `The code sandbox cannot isolate submissions: ${reason}. To fix: ${hint}; or run the embedded mode, which may run without isolation.`
+        : `The embedded process listens on ${exposedAt}, where other machines can reach it, and the code sandbox cannot isolate submissions: ${reason}. To fix: listen on 127.0.0.1 only (leave HOST unset), or ${hint}.`,
     );
   }
   const warning = `code sandbox NOT ISOLATED: ${reason}; submissions run with rlimits only (no network, filesystem or environment isolation). Acceptable on your own machine for your own code, never for a service.`;

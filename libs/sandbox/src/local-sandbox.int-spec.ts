@@ -556,6 +556,18 @@ describe('LocalSandbox (rlimits only, no bubblewrap)', () => {
     ).rejects.toThrow(/cannot isolate submissions: bubblewrap \(bwrap\) is not installed/);
   });
 
+  it('is refused by an embedded process that other machines can reach', async () => {
+    await expect(
+      createCodeRunner({
+        requireIsolation: false,
+        exposedAt: '0.0.0.0',
+        bwrap: '/nonexistent/bwrap',
+      }),
+    ).rejects.toThrow(
+      /listens on 0\.0\.0\.0, where other machines can reach it, and the code sandbox cannot isolate submissions: bubblewrap \(bwrap\) is not installed\. To fix: listen on 127\.0\.0\.1 only/,
+    );
+  });
+
   it.each(LANGUAGES)('%s: still runs tests under rlimits', async (language) => {
     const passed = await unisolated.run(
       request(language, ADD[language], [{ args: [2, 3], expected: 5, hidden: false }]),

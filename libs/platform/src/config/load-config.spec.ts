@@ -31,7 +31,7 @@ describe('loadConfig', () => {
     const config = loadConfig({ role: 'embedded', env: {}, cwd: '/srv/app' });
 
     expect(config.mode).toBe('embedded');
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.http).toEqual({ host: '127.0.0.1', port: 3000 });
     expect(config.database).toEqual({
       kind: 'embedded',
       dataDir: '/srv/app/.studypath/postgres',
@@ -57,7 +57,8 @@ describe('loadConfig', () => {
 
     expect(config.mode).toBe('distributed');
     expect(config.services).toEqual(['evaluation']);
-    expect(config.http.port).toBe(8080);
+    // A service in a container listens beyond it; only the embedded process keeps to loopback.
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
     expect(config.database).toEqual({ kind: 'url', url: distributed.DATABASE_URL, poolMax: 25 });
     expect(config.kafka).toEqual({
       brokers: ['kafka-1:9092', 'kafka-2:9092'],

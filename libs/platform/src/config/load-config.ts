@@ -90,7 +90,12 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
     mode: env.KAFKA_BROKERS ? 'distributed' : 'embedded',
     services,
     environment: (env.NODE_ENV ?? 'development') as AppConfig['environment'],
-    http: { host: env.HOST ?? '0.0.0.0', port: env.PORT ?? 3000 },
+    // The embedded process is for this machine (it may run submissions unisolated); a service in a
+    // container must be reachable from outside it.
+    http: {
+      host: env.HOST ?? (options.role === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+      port: env.PORT ?? 3000,
+    },
     database: env.DATABASE_URL
       ? { kind: 'url', url: env.DATABASE_URL, poolMax }
       : {

@@ -1,6 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
-import { APP_CONFIG, type AppConfig } from '@studypath/platform';
+import { APP_CONFIG, isLoopbackHost, type AppConfig } from '@studypath/platform';
 import { ProblemBankModule } from '@studypath/problem-bank';
 import { CodeRunner, createCodeRunner, HttpCodeRunner } from '@studypath/sandbox';
 import { EvaluateSubmission } from './application/evaluate-submission.usecase';
@@ -24,12 +24,14 @@ import { TaskEvaluationsRepository } from './projections/task-evaluations.reposi
       provide: CodeRunner,
       inject: [APP_CONFIG],
       // An external runner when configured; else the local sandbox, which a service process
-      // refuses to use without isolation (the embedded process warns instead).
+      // refuses to use without isolation. The embedded process warns instead, as long as it
+      // listens on loopback only: reachable from elsewhere, it refuses too.
       useFactory: async (config: AppConfig): Promise<CodeRunner> =>
         config.evaluation.runnerUrl
           ? new HttpCodeRunner({ url: config.evaluation.runnerUrl })
           : createCodeRunner({
               requireIsolation: config.role === 'service',
+              exposedAt: isLoopbackHost(config.http.host) ? undefined : config.http.host,
               logger: new Logger('Sandbox'),
             }),
     },
