@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import * as path from 'node:path';
 import type { Comparator, FunctionSignature } from '@studypath/problem-bank';
@@ -275,6 +277,34 @@ describe('LocalSandbox (bubblewrap)', () => {
       );
       expect(JSON.stringify(result)).not.toContain('hidden-input-5e1f');
     });
+  });
+
+  it("keeps a run's directory private to the submission while it runs", async () => {
+    const workRoot = await mkdtemp(path.join(tmpdir(), 'studypath-runs-'));
+    await chmod(workRoot, 0o711); // like /tmp: the submission's uid passes through, lists nothing
+    try {
+      const private_ = await createCodeRunner({ requireIsolation: true, workRoot });
+      const seen = new Set<string>();
+      let done = false;
+      const running = private_
+        .run(request('python', 'import time\ndef solve():\n    time.sleep(1)\n    return "ok"\n'))
+        .finally(() => (done = true));
+      while (!done) {
+        for (const name of await readdir(workRoot)) {
+          const stats = await stat(path.join(workRoot, name)).catch(() => undefined);
+          if (stats) seen.add(`${(stats.mode & 0o777).toString(8)} uid ${stats.uid}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await running).status).toBe('passed');
+
+      // As root the submission runs as uid 65534, which owns its directory; nobody else reads it.
+      const mine = process.getuid?.() === 0 ? '500 uid 65534' : `700 uid ${process.getuid?.()}`;
+      expect(seen).toContain(mine);
+      for (const observed of seen) expect(observed).toMatch(/^[57]00 /);
+    } finally {
+      await rm(workRoot, { recursive: true, force: true });
+    }
   });
 
   describe('attacks are contained, and the next submission works', () => {

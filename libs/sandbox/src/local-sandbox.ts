@@ -207,8 +207,14 @@ export class LocalSandbox extends CodeRunner {
           await chown(path.join(workDir, 'tmp'), this.runAs, this.runAs);
         }
       }
-      // The submission runs as another uid: it must be able to read its files (only those).
-      await chmod(workDir, 0o755);
+      // Private to the submission: its uid may read its files (and write only its tmp/); other
+      // local users cannot read the code or the hidden tests' arguments while it runs.
+      if (this.runAs !== null) {
+        await chown(workDir, this.runAs, this.runAs);
+        await chmod(workDir, 0o500);
+      } else {
+        await chmod(workDir, 0o700);
+      }
       const command = buildCommand({
         mode: this.options.mode,
         tools: this.options.tools,
