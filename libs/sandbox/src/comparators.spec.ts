@@ -49,6 +49,18 @@ describe('compareResult', () => {
     expect(compareResult(nested, [[2, 1], 3], [3, [1, 2]])).toBe(true);
   });
 
+  it('a non-finite number (a result too large for JSON) matches nothing, not even null', () => {
+    const float = { kind: 'float', tolerance: 1e-6 } as const;
+    for (const huge of [Infinity, -Infinity, NaN]) {
+      expect(compareResult(float, huge, 1.5)).toBe(false);
+      expect(compareResult(float, huge, huge)).toBe(false);
+      expect(compareResult(float, [huge], [2])).toBe(false);
+      expect(compareResult({ kind: 'exact' }, huge, null)).toBe(false);
+      expect(compareResult({ kind: 'unordered' }, [huge], [null])).toBe(false);
+    }
+    expect(compareResult(float, Infinity, -Infinity)).toBe(false);
+  });
+
   it('float: absolute or relative tolerance, also inside lists', () => {
     const float = { kind: 'float', tolerance: 1e-6 } as const;
     expect(compareResult(float, 0.1 + 0.2, 0.3)).toBe(true);
@@ -74,7 +86,7 @@ describe('compareResult', () => {
     const float = { kind: 'float', tolerance: 1e-6 } as const;
     expect(compareResult(float, 0, 1e-7)).toBe(true);
     expect(compareResult(float, 0, 1e-5)).toBe(false);
-    expect(compareResult(float, Infinity, Infinity)).toBe(true);
+    expect(compareResult({ kind: 'float', tolerance: 0 } as const, 2.5, 2.5)).toBe(true);
   });
 
   it('float: numbers only match numbers, lists lists and objects objects', () => {

@@ -1,11 +1,16 @@
 import type { Comparator } from '@studypath/problem-bank';
 
+const NON_FINITE = '#non-finite';
+
 /**
  * A canonical text for a JSON value: object keys sorted, numbers by value (so 2 and 2.0 agree), so
  * that two values are deeply equal exactly when their canonical texts are.
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
+  // JSON has no Infinity or NaN (a huge result, 10**400, parses as Infinity): JSON.stringify would
+  // write null; a token that is no JSON text matches no expected value.
+  if (typeof value === 'number' && !Number.isFinite(value)) return NON_FINITE;
   if (typeof value === 'number') return Object.is(value, -0) ? '0' : JSON.stringify(value);
   if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -43,7 +48,8 @@ function multisetKey(value: unknown): string {
 
 function closeEnough(actual: unknown, expected: unknown, tolerance: number): boolean {
   if (typeof actual === 'number' && typeof expected === 'number') {
-    if (actual === expected) return true;
+    // Infinity is within any relative tolerance of everything: a non-finite number matches nothing.
+    if (!Number.isFinite(actual) || !Number.isFinite(expected)) return false;
     const diff = Math.abs(actual - expected);
     return diff <= tolerance || diff <= tolerance * Math.max(Math.abs(actual), Math.abs(expected));
   }
