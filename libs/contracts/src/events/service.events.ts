@@ -45,7 +45,9 @@ export const TasksProposed = defineEvent({
 export const EvaluationCompleted = defineEvent({
   type: 'evaluation.completed',
   topic: TopicNames.evaluationEvents,
-  description: 'A submission ran against its hidden tests.',
+  description:
+    'A submission ran against its hidden tests; or the sandbox failed once more on code past the ' +
+    'cap on its free failures, charged as status error with no test run.',
   schema: Type.Object(
     {
       task_id: Uuid,
@@ -61,7 +63,9 @@ export const EvaluationFailed = defineEvent({
   type: 'evaluation.failed',
   topic: TopicNames.evaluationEvents,
   description:
-    'A submission could not be evaluated (infrastructure); it does not count against the user.',
+    'A submission could not be evaluated (infrastructure); it does not count against the user. ' +
+    'Repeated sandbox failures on the same code are free only up to a cap, then ' +
+    'evaluation.completed with status error.',
   schema: Type.Object(
     { submission_id: Uuid, task_id: Uuid, path_id: Uuid, reason: Type.String({ maxLength: 2000 }) },
     strict,

@@ -1,6 +1,7 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreateTaskEvaluations1764400000003 } from './migrations/1764400000003-create-task-evaluations';
+import { RecordFailureCauses1764400000005 } from './migrations/1764400000005-record-failure-causes';
 
 /** The evaluation service's event store: its append-only log, relayed to its topic. */
 export const EvaluationEventStore: EventStoreTables = {
@@ -11,5 +12,9 @@ export const EvaluationEventStore: EventStoreTables = {
 /** The schema the evaluation service owns, and the migrations that build it, oldest first. */
 export const EvaluationDatabase: ServiceDatabaseOptions = {
   schema: EvaluationEventStore.schema,
-  migrations: [eventStoreMigration(EvaluationEventStore), CreateTaskEvaluations1764400000003],
+  migrations: [
+    eventStoreMigration(EvaluationEventStore),
+    CreateTaskEvaluations1764400000003,
+    RecordFailureCauses1764400000005,
+  ],
 };

@@ -6,6 +6,10 @@ import { CodeRunner, type RunRequest, type RunResult } from '@studypath/sandbox'
 import { createTestDatabase, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 import { MAX_WORKER_TRIES } from '../domain/evaluation-outcome';
+import {
+  CHARGED_FAILURE_MESSAGE,
+  MAX_FREE_INFRASTRUCTURE_FAILURES,
+} from '../domain/infrastructure-failure-cap';
 import { EvaluationDatabase, EvaluationEventStore } from '../evaluation.database';
 import { TaskEvaluationsRepository } from '../projections/task-evaluations.repository';
 import { EvaluateSubmission } from './evaluate-submission.usecase';
@@ -203,5 +207,122 @@ describe('EvaluateSubmission (real PostgreSQL)', () => {
         },
       ],
     ]);
+  });
+  describe(`the cap on free sandbox failures (${MAX_FREE_INFRASTRUCTURE_FAILURES} per code in 24 h)`, () => {
+    const failingSandbox = () =>
+      new ScriptedRunner(async (request) => ({
+        status: 'infrastructure_error',
+        score: 0,
+        passed: 0,
+        total: request.tests.length,
+        runtime_ms: null,
+        memory_kb: null,
+        tests: [],
+        message: 'the sandbox failed to run the code',
+      }));
+    // Code no other test submits, so that only this test's failures count.
+    const uniqueCode = () => `def f():\n    return '${randomUUID()}'\n`;
+    const submittedCode = (
+      code: string,
+      options: { language?: 'python' | 'javascript'; userId?: string; problemId?: string } = {},
+    ): EnvelopeOf<typeof TaskSubmitted> => {
+      const event = submitted(options.problemId);
+      return {
+        ...event,
+        user_id: options.userId ?? event.user_id,
+        data: { ...event.data, code, language: options.language ?? event.data.language },
+      };
+    };
+    const eventTypes = async (submissionId: string) =>
+      (await store.readStream(`evaluation-${submissionId}`)).map((e) => e.event_type);
+    const expectFree = async (submissionId: string) => {
+      expect(await row(submissionId)).toMatchObject({
+        state: 'failed',
+        status: 'infrastructure_error',
+      });
+      expect(await eventTypes(submissionId)).toEqual(['evaluation.failed']);
+    };
+    const expectCharged = async (submissionId: string) => {
+      const total = (await catalog.getHiddenTests(problem?.id ?? ''))?.tests.length;
+      expect(await row(submissionId)).toMatchObject({
+        state: 'completed',
+        status: 'error',
+        score: 0,
+        passed_tests: 0,
+        total_tests: total,
+        message: CHARGED_FAILURE_MESSAGE,
+        failure_cause: null,
+      });
+      expect(
+        ((await row(submissionId))?.tests as { status: string }[]).map((t) => t.status),
+      ).toEqual(Array<string>(total ?? 0).fill('not_run'));
+      const events = await store.readStream(`evaluation-${submissionId}`);
+      expect(events.map((e) => [e.event_type, e.data])).toEqual([
+        [
+          'evaluation.completed',
+          expect.objectContaining({
+            status: 'error',
+            score: 0,
+            passed_tests: 0,
+            total_tests: total,
+          }),
+        ],
+      ]);
+    };
+
+    it('lets the sandbox fail on one code a few times for free, across users, then charges the next failure as an error', async () => {
+      const code = uniqueCode();
+      const runner = failingSandbox();
+
+      for (let i = 1; i <= MAX_FREE_INFRASTRUCTURE_FAILURES; i++) {
+        const event = submittedCode(code, { userId: `user-${i}` });
+        await evaluate(runner).execute(event);
+        await expectFree(event.data.submission_id);
+      }
+      const over = submittedCode(code, { userId: 'user-4' });
+      await evaluate(runner).execute(over);
+      await expectCharged(over.data.submission_id);
+
+      // Charged runs are not failures: the window still holds the free ones, so the next is charged too.
+      const again = submittedCode(code, { userId: 'user-1' });
+      await evaluate(runner).execute(again);
+      await expectCharged(again.data.submission_id);
+
+      // Other code, and the same code in another language, are counted apart.
+      const other = submittedCode(uniqueCode());
+      await evaluate(runner).execute(other);
+      await expectFree(other.data.submission_id);
+      const javascript = submittedCode(code, { language: 'javascript' });
+      await evaluate(runner).execute(javascript);
+      await expectFree(javascript.data.submission_id);
+    });
+
+    it('counts and charges a worker the code stopped, not a problem the bank does not know', async () => {
+      const code = uniqueCode();
+      const crashing = new ScriptedRunner(async () => {
+        throw new Error('the worker died');
+      });
+      const giveUp = async (event: EnvelopeOf<typeof TaskSubmitted>) => {
+        for (let i = 1; i <= MAX_WORKER_TRIES; i++)
+          await expect(evaluate(crashing).execute(event)).rejects.toThrow('the worker died');
+        await evaluate(crashing).execute(event);
+      };
+
+      const unknown = submittedCode(code, { problemId: 'no-such-problem' });
+      await evaluate(crashing).execute(unknown);
+      await expectFree(unknown.data.submission_id);
+      for (let i = 1; i < MAX_FREE_INFRASTRUCTURE_FAILURES; i++) {
+        const event = submittedCode(code);
+        await evaluate(failingSandbox()).execute(event);
+        await expectFree(event.data.submission_id);
+      }
+      const lastFree = submittedCode(code);
+      await giveUp(lastFree);
+      await expectFree(lastFree.data.submission_id);
+
+      const over = submittedCode(code);
+      await giveUp(over);
+      await expectCharged(over.data.submission_id);
+    });
   });
 });

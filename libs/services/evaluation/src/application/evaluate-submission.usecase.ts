@@ -20,6 +20,13 @@ import {
   type EvaluationOutcome,
   type Submission,
 } from '../domain/evaluation-outcome';
+import {
+  capWindowStart,
+  chargedRun,
+  countsTowardCap,
+  FREE_FAILURE_WINDOW_HOURS,
+  isOverCap,
+} from '../domain/infrastructure-failure-cap';
 import { TaskEvaluationsRepository } from '../projections/task-evaluations.repository';
 
 /** The consumer group of the evaluation workers, and the name their inbox records go by. */
@@ -48,13 +55,11 @@ export class EvaluateSubmission {
     if (await this.inbox.hasHandled(EVALUATION_CONSUMER_GROUP, event.event_id)) return;
     const tries = await this.repository.claim(event);
     if (tries === undefined) return; // finished already
-    const givenUp = givenUpAfter(tries);
-    if (givenUp) {
-      await this.finish(event, givenUp);
-      return;
-    }
     const started = Date.now();
-    const outcome = await this.run(event.data);
+    const outcome = await this.capFreeFailures(
+      event.data,
+      givenUpAfter(tries) ?? (await this.run(event.data)),
+    );
     await this.finish(event, outcome);
     this.logger.log(
       `submission ${event.data.submission_id}: ${outcomeSummary(outcome)} in ${Date.now() - started} ms`,
@@ -66,7 +71,10 @@ export class EvaluateSubmission {
     try {
       const suite = await this.problems.getHiddenTests(submission.problem_id);
       if (!suite)
-        return couldNotRun(`the problem bank does not know problem ${submission.problem_id}`);
+        return couldNotRun(
+          'problem_unknown',
+          `the problem bank does not know problem ${submission.problem_id}`,
+        );
       const result = await this.runner.run({
         language: submission.language,
         code: submission.code,
@@ -79,6 +87,29 @@ export class EvaluateSubmission {
       this.logger.warn(`submission ${submission.submission_id}: ${String(error)}`);
       throw error;
     }
+  }
+
+  /**
+   * Charges a failure of the sandbox on a code it already failed on too often (see
+   * domain/infrastructure-failure-cap.ts), so that not even a runner bug is unlimited free runs.
+   */
+  private async capFreeFailures(
+    submission: Submission,
+    outcome: EvaluationOutcome,
+  ): Promise<EvaluationOutcome> {
+    if (!countsTowardCap(outcome)) return outcome;
+    const earlier = await this.repository.countCappedFailures(
+      submission,
+      capWindowStart(new Date()),
+    );
+    if (!isOverCap(earlier)) return outcome;
+    const suite = await this.problems.getHiddenTests(submission.problem_id);
+    if (!suite) return outcome; // gone from the bank since: there is no run to charge
+    this.logger.warn(
+      `submission ${submission.submission_id}: ${outcome.cause} (${outcome.reason}) on ${submission.language} code ` +
+        `the sandbox failed on ${earlier} times in ${FREE_FAILURE_WINDOW_HOURS} h: charged as an error`,
+    );
+    return chargedRun(suite.tests.length, testSuiteHash(suite.tests));
   }
 
   /** Records the outcome and appends its fact, in the inbox transaction of the submission. */
@@ -103,7 +134,7 @@ export class EvaluateSubmission {
           manager,
         );
       case 'could_not_run':
-        return this.repository.recordFailure(submissionId, outcome.reason, manager);
+        return this.repository.recordFailure(submissionId, outcome, manager);
       default:
         return assertNever(outcome, 'outcome');
     }

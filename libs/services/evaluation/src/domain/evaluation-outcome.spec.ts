@@ -49,9 +49,11 @@ describe('outcomeOfRun', () => {
 
   it('turns a sandbox that failed before the code ran into an evaluation that could not run', () => {
     const failed = run({ status: 'infrastructure_error', message: 'bwrap: Permission denied' });
-    expect(outcomeOfRun(failed, suiteHash)).toEqual(couldNotRun('bwrap: Permission denied'));
+    expect(outcomeOfRun(failed, suiteHash)).toEqual(
+      couldNotRun('sandbox_failed', 'bwrap: Permission denied'),
+    );
     expect(outcomeOfRun({ ...failed, message: null }, suiteHash)).toEqual(
-      couldNotRun('the sandbox failed'),
+      couldNotRun('sandbox_failed', 'the sandbox failed'),
     );
   });
 });
@@ -61,7 +63,7 @@ describe('givenUpAfter', () => {
     for (let tries = 1; tries <= MAX_WORKER_TRIES; tries++)
       expect(givenUpAfter(tries)).toBeUndefined();
     expect(givenUpAfter(MAX_WORKER_TRIES + 1)).toEqual(
-      couldNotRun(`the evaluation stopped its worker ${MAX_WORKER_TRIES} times`),
+      couldNotRun('worker_stopped', `the evaluation stopped its worker ${MAX_WORKER_TRIES} times`),
     );
   });
 });
@@ -86,7 +88,7 @@ describe('evaluationEventOf', () => {
   });
 
   it('reports an evaluation that could not run as evaluation.failed, its reason cut to fit', () => {
-    const event = evaluationEventOf(submission, couldNotRun('x'.repeat(5000)));
+    const event = evaluationEventOf(submission, couldNotRun('sandbox_failed', 'x'.repeat(5000)));
     expect(event).toEqual({
       event_type: 'evaluation.failed',
       data: { ...ids, reason: 'x'.repeat(2000) },
@@ -98,7 +100,9 @@ describe('evaluationEventOf', () => {
 describe('outcomeSummary', () => {
   it('says how a run went, or why it could not run', () => {
     expect(outcomeSummary(outcomeOfRun(run({}), suiteHash))).toBe('failed 1/2');
-    expect(outcomeSummary(couldNotRun('no sandbox'))).toBe('failed to run (no sandbox)');
+    expect(outcomeSummary(couldNotRun('sandbox_failed', 'no sandbox'))).toBe(
+      'failed to run (no sandbox)',
+    );
   });
 });
 

@@ -10,7 +10,8 @@ import type { RunResult } from '@studypath/sandbox';
  * - it could not run: the problem bank does not know the problem, the sandbox could not be set up
  *   (`infrastructure_error`, which the runner only reports before user code runs), or the
  *   submission crashed its worker MAX_WORKER_TRIES times. That is `evaluation.failed`, free for the
- *   learner.
+ *   learner, except that the sandbox's failures on one code are capped
+ *   (infrastructure-failure-cap.ts).
  */
 
 /** A submission whose evaluation crashed its worker this many times is given up (never the user's fault). */
@@ -18,20 +19,32 @@ export const MAX_WORKER_TRIES = 3;
 
 export type Submission = EventData<typeof TaskSubmitted>;
 
+/** Why an evaluation could not run. */
+export type FailureCause =
+  /** the runner reported `infrastructure_error` */
+  | 'sandbox_failed'
+  /** the submission stopped its worker MAX_WORKER_TRIES times */
+  | 'worker_stopped'
+  /** the problem bank does not know the problem */
+  | 'problem_unknown';
+
 export type EvaluationOutcome =
-  { kind: 'ran'; result: RunResult; suiteHash: string } | { kind: 'could_not_run'; reason: string };
+  | { kind: 'ran'; result: RunResult; suiteHash: string }
+  | { kind: 'could_not_run'; cause: FailureCause; reason: string };
+
+export type CouldNotRun = Extract<EvaluationOutcome, { kind: 'could_not_run' }>;
 
 /** The longest reason `evaluation.failed` carries (its schema's limit). */
 const MAX_REASON_LENGTH = 2000;
 
-export function couldNotRun(reason: string): EvaluationOutcome {
-  return { kind: 'could_not_run', reason };
+export function couldNotRun(cause: FailureCause, reason: string): CouldNotRun {
+  return { kind: 'could_not_run', cause, reason };
 }
 
 /** What a sandbox run means: a runner that failed before the code ran produced no result. */
 export function outcomeOfRun(result: RunResult, suiteHash: string): EvaluationOutcome {
   return result.status === 'infrastructure_error'
-    ? couldNotRun(result.message ?? 'the sandbox failed')
+    ? couldNotRun('sandbox_failed', result.message ?? 'the sandbox failed')
     : { kind: 'ran', result, suiteHash };
 }
 
@@ -41,7 +54,7 @@ export function outcomeOfRun(result: RunResult, suiteHash: string): EvaluationOu
  */
 export function givenUpAfter(tries: number): EvaluationOutcome | undefined {
   return tries > MAX_WORKER_TRIES
-    ? couldNotRun(`the evaluation stopped its worker ${MAX_WORKER_TRIES} times`)
+    ? couldNotRun('worker_stopped', `the evaluation stopped its worker ${MAX_WORKER_TRIES} times`)
     : undefined;
 }
 

@@ -4,7 +4,8 @@ import type { EnvelopeOf, TaskSubmitted } from '@studypath/contracts';
 import { InjectDataSource } from '@studypath/platform';
 import type { RunResult, RunStatus, TestOutcome } from '@studypath/sandbox';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Submission } from '../domain/evaluation-outcome';
+import type { CouldNotRun, Submission } from '../domain/evaluation-outcome';
+import { CAPPED_CAUSES } from '../domain/infrastructure-failure-cap';
 import type { SubmissionState } from '../domain/submission-state';
 
 /** A submission and its evaluation, as its owner reads them. */
@@ -29,6 +30,8 @@ export interface SubmissionRow {
 
 const SUBMISSION_COLUMNS = `submission_id, task_id, state, language, attempt, status, score, passed_tests,
   total_tests, runtime_ms, memory_kb, tests, message, test_suite_hash, queued_at, finished_at`;
+
+const codeHashOf = (code: string): string => createHash('sha256').update(code).digest('hex');
 
 /** The only place that reads or writes `evaluation.task_evaluations`: one row per submission. */
 @Injectable()
@@ -58,7 +61,7 @@ export class TaskEvaluationsRepository {
         submission.problem_id,
         submission.language,
         submission.code,
-        createHash('sha256').update(submission.code).digest('hex'),
+        codeHashOf(submission.code),
         submission.attempt,
         event.occurred_at,
       ],
@@ -93,13 +96,35 @@ export class TaskEvaluationsRepository {
   }
 
   /** An evaluation that could not run is an infrastructure error: free for the learner. */
-  async recordFailure(submissionId: string, reason: string, manager: EntityManager): Promise<void> {
+  async recordFailure(
+    submissionId: string,
+    failure: CouldNotRun,
+    manager: EntityManager,
+  ): Promise<void> {
     await manager.query(
       `UPDATE evaluation.task_evaluations
-          SET state = 'failed', status = 'infrastructure_error', message = $2, finished_at = now()
+          SET state = 'failed', status = 'infrastructure_error', failure_cause = $2, message = $3,
+              finished_at = now()
         WHERE submission_id = $1`,
-      [submissionId, reason],
+      [submissionId, failure.cause, failure.reason],
     );
+  }
+
+  /**
+   * The failures of the same code (hash and language, any user) since `since` that the cap counts
+   * (CAPPED_CAUSES), from the partial index `task_evaluations_failures_by_code`.
+   */
+  async countCappedFailures(
+    code: Pick<Submission, 'code' | 'language'>,
+    since: Date,
+  ): Promise<number> {
+    const rows = (await this.dataSource.query(
+      `SELECT count(*)::int AS failures FROM evaluation.task_evaluations
+        WHERE code_hash = $1 AND language = $2 AND state = 'failed' AND finished_at >= $3
+          AND failure_cause = ANY($4)`,
+      [codeHashOf(code.code), code.language, since, CAPPED_CAUSES],
+    )) as { failures: number }[];
+    return rows[0]?.failures ?? 0;
   }
 
   /** By primary key, owner-scoped: another user's submission is simply not found. */
