@@ -4,4 +4,5 @@ export * from './create-code-runner';
 export * from './interpreters';
 export * from './limits';
 export * from './local-sandbox';
+export * from './seccomp';
 export * from './http-code-runner';
