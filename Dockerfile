@@ -1,7 +1,7 @@
 # One image for the five services; SERVICE picks which one a container runs.
 FROM node:24.21.0-bookworm-slim
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends bubblewrap python3 \
+  && apt-get install -y --no-install-recommends bubblewrap python3 time \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./

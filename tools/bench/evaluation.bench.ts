@@ -1,6 +1,9 @@
 import 'reflect-metadata';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { BundledCatalog } from '@studypath/problem-bank';
+import { createCodeRunner, type RunRequest } from '@studypath/sandbox';
 import { httpCaller, runTypeScript, until } from '@studypath/testing';
 import { log, runBench } from './bench-support';
 
@@ -11,15 +14,71 @@ import { log, runBench } from './bench-support';
  * over HTTP, and times until GET /v1/study-tasks/{id} says completed (task.submitted → Kafka →
  * sandbox → evaluation.completed → Kafka → task.evaluated). BENCH_SUBMISSIONS (40) samples, run
  * BENCH_PARALLEL (1, then 4) at a time.
+ *
+ * First, the sandbox's own overhead: BENCH_SANDBOX_RUNS (30) runs of a trivial solution (one
+ * sample and one hidden test: the whole protocol, bubblewrap, seccomp, GNU time) against a bare
+ * start of the same interpreter, p50 against p50.
  */
 const SUBMISSIONS = Number(process.env.BENCH_SUBMISSIONS ?? 40);
+const SANDBOX_RUNS = Number(process.env.BENCH_SANDBOX_RUNS ?? 30);
+const execFileAsync = promisify(execFile);
 const catalog = new BundledCatalog();
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
+async function timed(times: number, run: () => Promise<unknown>): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < times; i++) {
+    const started = performance.now();
+    await run();
+    samples.push(performance.now() - started);
+  }
+  return percentile(
+    samples.sort((a, b) => a - b),
+    50,
+  );
+}
+
+async function sandboxOverhead(): Promise<void> {
+  const runner = await createCodeRunner({ requireIsolation: true, maxConcurrent: 1 });
+  const interpreters = runner.interpreters();
+  log(`sandbox overhead: ${runner.describeIsolation().mechanism}`);
+  const trivial: Record<RunRequest['language'], { code: string; bare: string[] }> = {
+    python: { code: 'def solve(x):\n    return x\n', bare: ['-I', '-S', '-B', '-c', 'pass'] },
+    javascript: { code: 'function solve(x) {\n  return x;\n}\n', bare: ['-e', '0'] },
+  };
+  for (const language of ['python', 'javascript'] as const) {
+    const executable = interpreters[language].executable;
+    const request: RunRequest = {
+      language,
+      code: trivial[language].code,
+      signature: {
+        params: [{ name: 'x', type: 'int' }],
+        returns: 'int',
+        python: { name: 'solve', stub: '' },
+        javascript: { name: 'solve', stub: '' },
+      },
+      comparator: { kind: 'exact' },
+      tests: [
+        { args: [1], expected: 1, hidden: false },
+        { args: [2], expected: 2, hidden: true },
+      ],
+    };
+    const bare = await timed(SANDBOX_RUNS, () => execFileAsync(executable, trivial[language].bare));
+    const sandboxed = await timed(SANDBOX_RUNS, async () => {
+      const result = await runner.run(request);
+      if (result.status !== 'passed') throw new Error(`trivial ${language}: ${result.status}`);
+    });
+    log(
+      `sandbox overhead, ${language}: a trivial run p50 ${sandboxed.toFixed(1)} ms against a bare interpreter start p50 ${bare.toFixed(1)} ms (${(sandboxed / bare).toFixed(2)}×, ${SANDBOX_RUNS} runs each)`,
+    );
+  }
+}
+
 runBench(async ({ createDatabase, serverEnv }) => {
+  await sandboxOverhead();
   const url = await createDatabase('eval');
   const server = runTypeScript('apps/studypath/src/main.ts', serverEnv(url));
   try {

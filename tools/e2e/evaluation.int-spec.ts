@@ -105,9 +105,43 @@ describe('submit → evaluate → task status (path, task-generation and evaluat
       status: 'completed',
       evaluation: { status: 'failed', score: 0 },
     });
-    const evaluation = failed.evaluation as { failing_tests: unknown[]; total_tests: number };
+    type Failing = {
+      index: number;
+      hidden: boolean;
+      input: string | null;
+      expected: string | null;
+    };
+    const evaluation = failed.evaluation as { failing_tests: Failing[]; total_tests: number };
+    expect(evaluation.total_tests).toBe(problem.sample_tests.length + problem.hidden_tests.length);
     expect(evaluation.failing_tests.length).toBe(evaluation.total_tests);
-    expect(JSON.stringify(failed)).not.toMatch(/"expected"|"actual"|"args"/);
+    // Sample tests first, with what a learner debugs with; hidden tests by index and category.
+    for (const test of evaluation.failing_tests) {
+      const sample = problem.sample_tests[test.index];
+      if (test.index < problem.sample_tests.length) {
+        expect(test).toMatchObject({
+          hidden: false,
+          input: JSON.stringify(sample.args),
+          expected: JSON.stringify(sample.expected),
+          message: 'wrong answer',
+        });
+      } else {
+        expect(test).toMatchObject({
+          hidden: true,
+          input: null,
+          expected: null,
+          actual: null,
+          time_ms: null,
+          message: 'wrong answer',
+        });
+      }
+    }
+    // No hidden test's input or expected value, anywhere in the answer.
+    const text = JSON.stringify(failed);
+    for (const hidden of problem.hidden_tests) {
+      for (const value of [JSON.stringify(hidden.args), JSON.stringify(hidden.expected)]) {
+        if (value.length >= 8) expect(text).not.toContain(value);
+      }
+    }
     await waitForTask(user, task.id, 'in_progress');
 
     const right = await call('POST', `/v1/study-tasks/${task.id}/submit`, user, {

@@ -3,3 +3,4 @@ export * from './services';
 export * from './topics';
 export * from './asyncapi';
 export * from './tracks/tracks';
+export * from './exact-json';

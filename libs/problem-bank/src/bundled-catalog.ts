@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { parseExactJson } from '@studypath/contracts';
 import * as path from 'node:path';
 import type { HiddenTests, Problem, ProblemMetadata } from './problem';
 import { ProblemBank } from './problem-bank.port';
@@ -26,7 +27,7 @@ export class BundledCatalog extends ProblemBank {
       if (!module.isDirectory()) continue;
       for (const file of readdirSync(path.join(dir, module.name))) {
         if (!file.endsWith('.json')) continue;
-        const problem = JSON.parse(
+        const problem = parseExactJson(
           readFileSync(path.join(dir, module.name, file), 'utf8'),
         ) as Problem;
         problems.set(problem.id, problem);

@@ -2,20 +2,25 @@
 #
 # Usage: python3 -I -S -B harness.py <input.json> <solution.py>
 # input.json: {"function": name, "params": [type, ...], "returns": type, "tests": [[arg, ...], ...]}
-# (only the tests' arguments: expected values never enter the sandbox; the runner compares).
-# Writes one JSON line per event to fd 3: hello, ready | load_error, test (one per test, in
-# order), done. The user's own stdout and stderr stay on fds 1 and 2.
+# holds the SAMPLE tests' arguments only. The hidden tests' arguments arrive on fd 4 (the same
+# JSON shape, then EOF) once the harness asks for them with a "next" line: they are never in the
+# sandbox while the code loads or while sample tests run, so nothing printed or raised then can
+# carry them. Expected values never enter the sandbox; the runner compares.
+# Writes one JSON line per event to fd 3: hello, load_error | ready, test (one per sample test,
+# i = its index among the samples), next, test (one per hidden test), done. After hello the
+# submission's code can write to fd 3 too: the runner treats the channel as untrusted.
 import json
 import math
 import os
-import resource
 import sys
 import time
 import traceback
 
 PROTOCOL_FD = 3
+HIDDEN_FD = 4
 MAIN_PID = os.getpid()
 MAX_NODES = 1_000_000
+MAX_DEPTH = 100
 MAX_MESSAGE = 2000
 
 
@@ -93,17 +98,17 @@ def is_tree_node(value):
     return hasattr(value, "val") and hasattr(value, "left") and hasattr(value, "right")
 
 
-def list_to_json(node):
+def list_to_json(node, depth=0):
     out = []
     while node is not None:
         if len(out) >= MAX_NODES:
             raise ResultError("the returned linked list has a cycle or more than %d nodes" % MAX_NODES)
-        out.append(to_json(node.val))
+        out.append(to_json(node.val, depth + 1))
         node = node.next
     return out
 
 
-def tree_to_json(root):
+def tree_to_json(root, depth=0):
     if root is None:
         return []
     out = []
@@ -117,7 +122,7 @@ def tree_to_json(root):
             continue
         if len(queue) > 2 * MAX_NODES:
             raise ResultError("the returned tree has a cycle or more than %d nodes" % MAX_NODES)
-        out.append(to_json(node.val))
+        out.append(to_json(node.val, depth + 1))
         queue.append(node.left)
         queue.append(node.right)
     while out and out[-1] is None:
@@ -125,7 +130,9 @@ def tree_to_json(root):
     return out
 
 
-def to_json(value):
+def to_json(value, depth=0):
+    if depth > MAX_DEPTH:
+        raise ResultError("the result nests deeper than %d levels" % MAX_DEPTH)
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
@@ -135,15 +142,15 @@ def to_json(value):
             return "Infinity" if value > 0 else "-Infinity"
         return value
     if isinstance(value, (list, tuple)):
-        return [to_json(item) for item in value]
+        return [to_json(item, depth + 1) for item in value]
     if isinstance(value, (set, frozenset)):
-        return [to_json(item) for item in value]
+        return [to_json(item, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {str(key): to_json(item) for key, item in value.items()}
+        return {str(key): to_json(item, depth + 1) for key, item in value.items()}
     if is_tree_node(value):
-        return tree_to_json(value)
+        return tree_to_json(value, depth)
     if is_list_node(value):
-        return list_to_json(value)
+        return list_to_json(value, depth)
     raise ResultError("the result has a value of type %s, which is not JSON" % type(value).__name__)
 
 
@@ -188,12 +195,67 @@ def describe(error, solution_file):
     return short(text)
 
 
-def peak_rss_kb():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def read_hidden_tests():
+    """The hidden tests' arguments, from fd 4 (the runner writes them when asked, then closes)."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(HIDDEN_FD, 1 << 20)
+        except InterruptedError:
+            continue
+        except BlockingIOError:
+            time.sleep(0.001)
+            continue
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return json.loads(b"".join(chunks).decode("utf-8"))["tests"]
+
+
+def run_tests(function, tests, params, returns, solution_file, hidden):
+    """Calls the function on each test and reports it. False when the run must stop (memory)."""
+    for index, raw_args in enumerate(tests):
+        args = [convert_arg(value, params[i] if i < len(params) else "any") for i, value in enumerate(raw_args)]
+        error = None
+        memory = False
+        wall_start = time.perf_counter()
+        try:
+            result = function(*args)
+        except MemoryError:
+            result = None
+            memory = True
+        except BaseException as caught:
+            result = None
+            error = caught
+        wall_ms = (time.perf_counter() - wall_start) * 1000.0
+        if os.getpid() != MAIN_PID:
+            os._exit(0)
+        event = {"t": "test", "i": index, "wall_ms": round(wall_ms, 3)}
+        if memory:
+            result = None
+            event.update(ok=False, kind="memory", message="MemoryError: the memory limit was exceeded")
+            emit(event)
+            return False
+        if error is not None:
+            # Of a hidden test the runner keeps only the category: send no text at all.
+            event.update(ok=False, kind="exception", message="" if hidden else describe(error, solution_file))
+        else:
+            try:
+                event.update(ok=True, actual=convert_result(result, returns))
+                json.dumps(event["actual"], allow_nan=False)
+            except MemoryError:
+                event.update(ok=False, kind="memory", message="MemoryError while reading the result")
+                event.pop("actual", None)
+                emit(event)
+                return False
+            except (ResultError, ValueError, TypeError, RecursionError) as problem:
+                event.pop("actual", None)
+                event.update(ok=False, kind="result", message="" if hidden else short("%s" % problem))
+        emit(event)
+    return True
 
 
 def main():
-    emit({"t": "hello"})
     with open(sys.argv[1], encoding="utf-8") as handle:
         spec = json.load(handle)
     with open(sys.argv[2], encoding="utf-8") as handle:
@@ -207,6 +269,8 @@ def main():
             namespace[name] = getattr(typing, name)
     except Exception:
         pass
+    # Everything the harness needs is read: from here on the submission's code may run.
+    emit({"t": "hello"})
     try:
         code = compile(source, solution_file, "exec")
     except SyntaxError as error:
@@ -232,51 +296,12 @@ def main():
 
     params = spec["params"]
     returns = spec["returns"]
-    total_cpu = 0.0
-    for index, raw_args in enumerate(spec["tests"]):
-        args = [convert_arg(value, params[i] if i < len(params) else "any") for i, value in enumerate(raw_args)]
-        error = None
-        memory = False
-        start = time.process_time()
-        wall_start = time.perf_counter()
-        try:
-            result = function(*args)
-        except MemoryError:
-            result = None
-            memory = True
-        except BaseException as caught:
-            result = None
-            error = caught
-        wall_ms = (time.perf_counter() - wall_start) * 1000.0
-        cpu_ms = (time.process_time() - start) * 1000.0
-        if os.getpid() != MAIN_PID:
-            os._exit(0)
-        total_cpu += cpu_ms
-        event = {"t": "test", "i": index, "wall_ms": round(wall_ms, 3), "total_cpu_ms": round(total_cpu, 3)}
-        if memory:
-            result = None
-            event.update(ok=False, kind="memory", message="MemoryError: the memory limit was exceeded")
-            event["maxrss_kb"] = peak_rss_kb()
-            emit(event)
-            return
-        if error is not None:
-            event.update(ok=False, kind="exception", message=describe(error, solution_file))
-        else:
-            try:
-                event.update(ok=True, actual=convert_result(result, returns))
-                json.dumps(event["actual"], allow_nan=False)
-            except MemoryError:
-                event.update(ok=False, kind="memory", message="MemoryError while reading the result")
-                event.pop("actual", None)
-                event["maxrss_kb"] = peak_rss_kb()
-                emit(event)
-                return
-            except (ResultError, ValueError, TypeError, RecursionError) as problem:
-                event.pop("actual", None)
-                event.update(ok=False, kind="result", message=short("%s" % problem))
-        event["maxrss_kb"] = peak_rss_kb()
-        emit(event)
-    emit({"t": "done", "total_cpu_ms": round(total_cpu, 3), "maxrss_kb": peak_rss_kb()})
+    if not run_tests(function, spec["tests"], params, returns, solution_file, hidden=False):
+        return
+    emit({"t": "next"})
+    if not run_tests(function, read_hidden_tests(), params, returns, solution_file, hidden=True):
+        return
+    emit({"t": "done"})
 
 
 if __name__ == "__main__":

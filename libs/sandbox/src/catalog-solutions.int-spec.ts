@@ -81,6 +81,23 @@ describe('the catalog in the sandbox', () => {
       const result = results.get(key(problem.id, language, 'wrong'));
       expect(result?.status).toBe('failed');
       expect(result?.passed).toBeLessThan(total);
+      // A failed sample test shows what a learner debugs with; a hidden one only that it failed.
+      for (const test of result?.tests ?? []) {
+        if (test.status === 'pass') continue;
+        if (test.hidden) {
+          expect(test).toMatchObject({ input: null, expected: null, actual: null, time_ms: null });
+          expect(test.message).toBe('wrong answer');
+        } else {
+          const sample = problem.sample_tests[test.index];
+          expect(test).toMatchObject({
+            input: JSON.stringify(sample.args),
+            expected: JSON.stringify(sample.expected),
+            // null, or [] where the result is a list or a tree
+            actual: expect.stringMatching(/^(null|\[\])$/),
+            message: 'wrong answer',
+          });
+        }
+      }
     });
   });
 });

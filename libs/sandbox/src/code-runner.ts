@@ -13,10 +13,18 @@ export interface TestOutcome {
   index: number;
   hidden: boolean;
   status: 'pass' | 'fail' | 'error' | 'timeout' | 'not_run';
+  /**
+   * Sample tests: what went wrong, as the harness or the comparison said it. Hidden tests: a
+   * fixed category (wrong answer, runtime error, time/memory/output limit exceeded).
+   */
   message: string | null;
-  /** null for hidden tests */
+  /** The arguments, as JSON (sample tests only; null for hidden tests). */
+  input: string | null;
+  /** The function's result, as JSON (sample tests only). */
   actual: string | null;
+  /** The expected value, as JSON (sample tests only). */
   expected: string | null;
+  /** Wall-clock time of the call, as the harness measured it (sample tests only). */
   time_ms: number | null;
 }
 

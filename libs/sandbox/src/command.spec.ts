@@ -7,6 +7,7 @@ const input = (overrides: Partial<CommandInput> = {}): CommandInput => ({
   tools: {
     bwrap: '/usr/bin/bwrap',
     prlimit: '/usr/bin/prlimit',
+    time: '/usr/bin/time',
     setpriv: '/usr/bin/setpriv',
     bwrapDisableUserns: true,
   },
@@ -46,9 +47,12 @@ describe('buildCommand', () => {
       '--die-with-parent',
       '--new-session',
       '--clearenv',
+      '--as-pid-1',
     ]) {
       expect(argv).toContain(flag);
     }
+    expect(argv.join(' ')).toContain('--remount-ro /dev');
+    expect(argv).not.toContain('--seccomp');
     expect(optionPairs(argv, '--ro-bind')).toEqual(
       expect.arrayContaining([
         ['/usr', '/usr'],
@@ -78,6 +82,32 @@ describe('buildCommand', () => {
       '/sandbox/solution.py',
     ]);
     expect(Object.keys(command.env).sort()).toEqual(['HOME', 'LANG', 'PATH']);
+  });
+
+  it('measures from outside: GNU time first, appending behind the marker, then the uid switch', () => {
+    const command = buildCommand(
+      input({ usage: { file: '/tmp/run/usage', marker: 'studypath-usage-abc' }, seccompFd: 5 }),
+    );
+    const argv = [command.file, ...command.args];
+    expect(argv.slice(0, 7)).toEqual([
+      '/usr/bin/time',
+      '-a',
+      '-o',
+      '/tmp/run/usage',
+      '-f',
+      'studypath-usage-abc %U %S %M',
+      '--',
+    ]);
+    expect(argv[7]).toBe('/usr/bin/setpriv');
+    // The filter is the last bubblewrap option, right before the command.
+    const seccomp = argv.indexOf('--seccomp');
+    expect(argv.slice(seccomp, seccomp + 3)).toEqual(['--seccomp', '5', '--']);
+  });
+
+  it('without GNU time, nothing measures (and nothing breaks)', () => {
+    const tools = { ...input().tools, time: null };
+    const command = buildCommand(input({ tools, usage: { file: '/x', marker: 'm' } }));
+    expect(command.file).toBe('/usr/bin/setpriv');
   });
 
   it("binds an interpreter installed under /tmp after the sandbox's own /tmp, which would hide it", () => {
@@ -117,6 +147,7 @@ describe('buildCommand', () => {
     const command = buildCommand(input({ mode: 'rlimits', runAs: null }));
     expect(command.file).toBe('/bin/sh');
     expect(command.args).not.toContain('/usr/bin/bwrap');
+    expect(command.args).not.toContain('--seccomp');
     expect(command.args.some((a) => a.startsWith('--nproc'))).toBe(false);
     expect(command.cwd).toBe('/tmp/studypath-sandbox-x/tmp');
     expect(command.args.slice(-3)).toEqual([

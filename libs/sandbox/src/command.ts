@@ -20,6 +20,8 @@ export type IsolationMode = 'bubblewrap' | 'rlimits';
 export interface Tools {
   bwrap: string;
   prlimit: string;
+  /** GNU time: measures the sandbox's CPU time and peak memory from outside (wait4); null: not measured. */
+  time: string | null;
   /** util-linux setpriv: used when this process is root to run submissions as an unprivileged uid. */
   setpriv: string | null;
   /** Whether this bwrap knows --disable-userns (0.8+). */
@@ -38,6 +40,21 @@ export interface CommandInput {
   runAs: number | null;
   /** Size of the sandbox's private /tmp. */
   tmpSizeMb: number;
+  /** The fd (in the started process) bubblewrap reads the seccomp filter from; null: none. */
+  seccompFd?: number | null;
+  /** Where GNU time writes the sandbox's resource usage, behind a marker line; null: not measured. */
+  usage?: UsageReport | null;
+}
+
+/** GNU time's report of one run: a file outside the sandbox, one line behind a random marker. */
+export interface UsageReport {
+  file: string;
+  marker: string;
+}
+
+/** GNU time's format: the marker, then user and system CPU seconds and the peak RSS in KB. */
+export function timeFormat(marker: string): string {
+  return `${marker} %U %S %M`;
 }
 
 export interface Command {
@@ -121,12 +138,16 @@ function systemBinds(): string[] {
 
 /** The bubblewrap options (everything before the command) for a run's files in `workDir`. */
 export function bwrapArgs(
-  input: Pick<CommandInput, 'tools' | 'interpreter' | 'workDir' | 'tmpSizeMb'>,
+  input: Pick<CommandInput, 'tools' | 'interpreter' | 'workDir' | 'tmpSizeMb' | 'seccompFd'>,
 ): string[] {
   const args = [
     // New user (mapped to one unprivileged uid), PID, network, IPC, UTS and cgroup namespaces.
     '--unshare-all',
     '--unshare-user',
+    // The interpreter is the namespace's pid 1, reaped by bwrap itself: its CPU time and memory
+    // reach GNU time's wait4 (with bwrap's own init in between they would not). Signals sent from
+    // inside cannot kill it; the kernel's (CPU limit, memory) and the runner's can.
+    '--as-pid-1',
     ...(input.tools.bwrapDisableUserns ? ['--disable-userns'] : []),
     '--uid',
     '65534',
@@ -155,6 +176,9 @@ export function bwrapArgs(
     '/proc',
     '--dev',
     '/dev',
+    // /dev is a tmpfs without a size: read-only, or files in /dev/shm would be unbounded memory.
+    '--remount-ro',
+    '/dev',
     '--size',
     String(Math.floor(input.tmpSizeMb * 1024 * 1024)),
     '--tmpfs',
@@ -172,6 +196,11 @@ export function bwrapArgs(
     '--remount-ro',
     '/',
   );
+  // Loaded right before the command runs: no new processes, no kernel attack surface a solution
+  // never needs (see libs/sandbox/seccomp/policy.json).
+  if (input.seccompFd !== undefined && input.seccompFd !== null) {
+    args.push('--seccomp', String(input.seccompFd));
+  }
   return args;
 }
 
@@ -182,11 +211,21 @@ export function bwrapArgs(
  * that the submission's parent is not this process.
  */
 export function buildCommand(input: CommandInput): Command {
-  const { tools, language, interpreter, limits, workDir, runAs } = input;
-  const switchUser =
-    runAs !== null && tools.setpriv !== null
-      ? [tools.setpriv, `--reuid=${runAs}`, `--regid=${runAs}`, '--clear-groups', '--']
+  const { tools, language, interpreter, limits, workDir, runAs, usage } = input;
+  // GNU time runs first, as this process's user, outside every namespace: its wait4 sees the CPU
+  // time and peak RSS of the whole sandbox, and nothing inside can reach it. -a appends, so its
+  // line always lands at the end of the file, whatever the submission does with the inherited fd.
+  const measure =
+    usage && tools.time
+      ? [tools.time, '-a', '-o', usage.file, '-f', timeFormat(usage.marker), '--']
       : [];
+  const switching = runAs !== null && tools.setpriv !== null;
+  const switchUser = [
+    ...measure,
+    ...(switching
+      ? [tools.setpriv as string, `--reuid=${runAs}`, `--regid=${runAs}`, '--clear-groups', '--']
+      : []),
+  ];
   const baseEnv = { PATH: SANDBOX_PATH, LANG: 'C.UTF-8' };
   if (input.mode === 'bubblewrap') {
     const argv = [
@@ -196,7 +235,7 @@ export function buildCommand(input: CommandInput): Command {
       '--',
       tools.prlimit,
       // Inside the user namespace the uid is the sandbox's own: RLIMIT_NPROC counts its processes.
-      ...prlimitArgs(language, limits, switchUser.length > 0 || (process.getuid?.() ?? 0) !== 0),
+      ...prlimitArgs(language, limits, switching || (process.getuid?.() ?? 0) !== 0),
       '--',
       ...interpreterArgs(language, interpreter, limits, SANDBOX_DIR),
     ];
@@ -206,14 +245,13 @@ export function buildCommand(input: CommandInput): Command {
   const limited = [
     tools.prlimit,
     // Without a uid of its own, RLIMIT_NPROC would count every process of this user.
-    ...prlimitArgs(language, limits, switchUser.length > 0),
+    ...prlimitArgs(language, limits, switching),
     '--',
     ...interpreterArgs(language, interpreter, limits, workDir),
   ];
-  const argv =
-    switchUser.length > 0
-      ? [...switchUser, ...limited]
-      : ['/bin/sh', '-c', '"$@"; exit $?', 'sandbox', ...limited];
+  const argv = switching
+    ? [...switchUser, ...limited]
+    : [...measure, '/bin/sh', '-c', '"$@"; exit $?', 'sandbox', ...limited];
   return {
     file: argv[0],
     args: argv.slice(1),

@@ -1,10 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { buildCommand, type Tools } from './command';
 import { findInterpreters, type Interpreters } from './interpreters';
 import { resolveLimits } from './limits';
 import { LocalSandbox, type LocalSandboxOptions, type SandboxLogger } from './local-sandbox';
+import { seccompFilterFile } from './seccomp';
 
 const run = promisify(execFile);
 
@@ -26,6 +28,8 @@ export interface CreateCodeRunnerOptions extends Omit<
   /** Tool paths; by default found on PATH (and /usr/bin). */
   bwrap?: string;
   prlimit?: string;
+  /** GNU time, which measures each run's CPU time and memory from outside (default /usr/bin/time). */
+  time?: string;
 }
 
 async function which(name: string): Promise<string | null> {
@@ -43,14 +47,55 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** Runs a command with the seccomp filter on fd 5, like a run; rejects with its stderr on failure. */
+async function runProbe(
+  command: { file: string; args: string[]; env: Record<string, string> },
+  seccompFilter: string | null,
+): Promise<void> {
+  const filter = seccompFilter ? await open(seccompFilter, 'r') : null;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const stdio: ('ignore' | 'pipe' | number)[] = [
+        'ignore',
+        'ignore',
+        'pipe',
+        'ignore',
+        'ignore',
+      ];
+      if (filter) stdio.push(filter.fd);
+      const child = spawn(command.file, command.args, { cwd: '/', env: command.env, stdio });
+      let stderr = '';
+      child.stderr?.on(
+        'data',
+        (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)),
+      );
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      child.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else
+          reject(new Error(stderr.trim() || `exit code ${String(code)}, signal ${String(signal)}`));
+      });
+    });
+  } finally {
+    await filter?.close();
+  }
+}
+
 /**
- * Probes bubblewrap once, the way runs use it (the same namespaces, binds and limits, both
- * interpreters starting inside), and returns the reason it cannot isolate, or null when it can.
+ * Probes bubblewrap once, the way runs use it (the same namespaces, binds, limits and seccomp
+ * filter, both interpreters starting inside), and returns the reason it cannot isolate, or null
+ * when it can.
  */
 async function probeBubblewrap(
   tools: Tools,
   interpreters: Interpreters,
   runAs: number | null,
+  seccompFilter: string | null,
 ): Promise<string | null> {
   const limits = resolveLimits();
   for (const language of ['python', 'javascript'] as const) {
@@ -64,6 +109,7 @@ async function probeBubblewrap(
       workDir: '/usr',
       runAs,
       tmpSizeMb: 1,
+      seccompFd: seccompFilter ? 5 : null,
     });
     // Replace the harness invocation with a version check of the interpreter.
     const end = command.args.lastIndexOf(interpreter.executable);
@@ -73,7 +119,7 @@ async function probeBubblewrap(
       language === 'python' ? '-V' : '-v',
     ];
     try {
-      await run(command.file, args, { cwd: '/', env: command.env, timeout: 15_000 });
+      await runProbe({ file: command.file, args, env: command.env }, seccompFilter);
     } catch (error: unknown) {
       return `bubblewrap cannot start ${language} (${interpreter.executable}): ${message(error)}`;
     }
@@ -87,7 +133,8 @@ async function probeBubblewrap(
  * logged as a loud warning. Throws a clear Error when isolation is required and impossible.
  */
 export async function createCodeRunner(options: CreateCodeRunnerOptions): Promise<LocalSandbox> {
-  const { requireIsolation, exposedAt, logger, python, node, bwrap, prlimit, ...rest } = options;
+  const { requireIsolation, exposedAt, logger, python, node, bwrap, prlimit, time, ...rest } =
+    options;
   const interpreters = await findInterpreters({ python, node });
   const prlimitPath = prlimit ?? (await which('prlimit'));
   if (!prlimitPath) {
@@ -111,22 +158,37 @@ export async function createCodeRunner(options: CreateCodeRunnerOptions): Promis
       reason = `bwrap does not run: ${message(error)}`;
     }
   }
+  const timePath = time ?? (existsSync('/usr/bin/time') ? '/usr/bin/time' : null);
   const tools: Tools = {
     bwrap: bwrapPath ?? 'bwrap',
     prlimit: prlimitPath,
+    time: timePath,
     setpriv,
     bwrapDisableUserns: disableUserns,
   };
-  reason ??= await probeBubblewrap(tools, interpreters, runAs);
+  const seccompFilter = seccompFilterFile();
+  reason ??= await probeBubblewrap(tools, interpreters, runAs, seccompFilter);
+  const gaps: string[] = [];
+  if (!timePath) {
+    gaps.push(
+      'GNU time is not installed (apt-get install time): runtime and memory are not measured',
+    );
+  }
+  if (!seccompFilter) {
+    gaps.push(`no seccomp filter for ${process.arch}: submissions may start processes`);
+  }
   const interpreterNote = `python ${interpreters.python.version} (${interpreters.python.executable}), node ${interpreters.javascript.version} (${interpreters.javascript.executable})`;
   if (!reason) {
     logger?.log(`code sandbox: ${version}, ${interpreterNote}`);
+    for (const gap of gaps) logger?.warn(`code sandbox: ${gap}`);
     return new LocalSandbox({
       ...rest,
       mode: 'bubblewrap',
       tools,
       interpreters,
-      mechanism: `${version || 'bubblewrap'} (user, pid, network, ipc, uts namespaces; read-only system; private /tmp) + prlimit`,
+      seccompFilter,
+      mechanism: `${version || 'bubblewrap'} (user, pid, network, ipc, uts namespaces; read-only system; private /tmp)${seccompFilter ? ' + seccomp' : ''} + prlimit`,
+      warnings: gaps,
       logger,
     });
   }

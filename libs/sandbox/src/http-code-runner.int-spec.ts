@@ -29,6 +29,7 @@ const passed: RunResult = {
       hidden: true,
       status: 'pass',
       message: null,
+      input: null,
       actual: null,
       expected: null,
       time_ms: 1,

@@ -6,3 +6,4 @@ export * from './limits';
 export * from './local-sandbox';
 export * from './seccomp';
 export * from './http-code-runner';
+export { CHANNEL_TAMPERED, HIDDEN_CATEGORY } from './outcome';

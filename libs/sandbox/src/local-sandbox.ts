@@ -1,14 +1,38 @@
-import { spawn } from 'node:child_process';
+import { spawn, type StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  chown,
+  mkdir,
+  mkdtemp,
+  open,
+  rm,
+  writeFile,
+  type FileHandle,
+} from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { CodeRunner, type RunRequest, type RunResult, type SandboxLimits } from './code-runner';
-import { buildCommand, HARNESS_FILES, type IsolationMode, type Tools } from './command';
+import type { Readable, Writable } from 'node:stream';
+import {
+  buildCommand,
+  HARNESS_FILES,
+  type IsolationMode,
+  type Tools,
+  type UsageReport,
+} from './command';
 import type { Interpreters } from './interpreters';
 import { resolveLimits, type Language } from './limits';
-import { assembleResult, type HarnessEvent, type Observation } from './outcome';
+import {
+  assembleResult,
+  phasesOf,
+  type ChannelLine,
+  type Observation,
+  type ResourceUsage,
+} from './outcome';
+import { parseHarnessLine } from './protocol';
 
 /** What the sandbox logs with; a NestJS Logger fits. */
 export interface SandboxLogger {
@@ -31,6 +55,8 @@ export interface LocalSandboxOptions {
   maxConcurrent?: number;
   /** Where the per-run directories go (default: the OS temp dir). */
   workRoot?: string;
+  /** The seccomp filter (classic BPF) bubblewrap loads; null: none (see seccompFilterFile). */
+  seccompFilter?: string | null;
   /** Size of the sandbox's private /tmp in MB (default 16). */
   tmpSizeMb?: number;
   /** Description of the isolation, for describeIsolation (e.g. the bwrap version). */
@@ -44,6 +70,8 @@ const HARNESS_DIR = path.resolve(__dirname, '../harness');
 /** Lines of the protocol channel beyond this are the result of a submission returning too much. */
 const PROTOCOL_LIMIT_BYTES = 32 * 1024 * 1024;
 const STDERR_TAIL_BYTES = 4096;
+/** How long the harness may take to exit after its last line before it is killed. */
+const EXIT_GRACE_MS = 1000;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 const signalNames = new Map<number, NodeJS.Signals>(
@@ -119,6 +147,11 @@ export class LocalSandbox extends CodeRunner {
     };
   }
 
+  /** The interpreters submissions run with. */
+  interpreters(): Interpreters {
+    return this.options.interpreters;
+  }
+
   /** Throws unless submissions run isolated (bubblewrap): for a service process at start. */
   assertIsolation(): void {
     const isolation = this.describeIsolation();
@@ -161,6 +194,7 @@ export class LocalSandbox extends CodeRunner {
         hidden: test.hidden,
         status: 'not_run',
         message: null,
+        input: null,
         actual: null,
         expected: null,
         time_ms: null,
@@ -185,21 +219,28 @@ export class LocalSandbox extends CodeRunner {
         error instanceof Error ? error.message : String(error),
       );
     }
-    let workDir: string | null = null;
+    let runRoot: string | null = null;
+    let seccomp: FileHandle | null = null;
     try {
-      workDir = await mkdtemp(path.join(this.options.workRoot ?? tmpdir(), 'studypath-sandbox-'));
+      // <runRoot>/box is what the sandbox sees; <runRoot>/usage, GNU time's report, stays outside.
+      runRoot = await mkdtemp(path.join(this.options.workRoot ?? tmpdir(), 'studypath-sandbox-'));
+      const workDir = path.join(runRoot, 'box');
+      await mkdir(workDir, { mode: 0o700 });
       const files = HARNESS_FILES[request.language];
-      const input = {
+      const { visible, hidden } = phasesOf(request);
+      const spec = {
         function: name,
         params: request.signature.params.map((p) => p.type),
         returns: request.signature.returns,
-        // Only the arguments: expected values never enter the sandbox.
-        tests: request.tests.map((t) => t.args),
       };
+      // Only arguments, and only the sample tests': the hidden tests' arguments are handed over
+      // on fd 4 once the code is loaded and the samples have run. Expected values never enter.
+      const sampleInput = { ...spec, tests: visible.map((i) => request.tests[i].args) };
+      const hiddenInput = JSON.stringify({ tests: hidden.map((i) => request.tests[i].args) });
       await Promise.all([
         writeFile(path.join(workDir, files.harness), this.harness[request.language]),
         writeFile(path.join(workDir, files.solution), request.code),
-        writeFile(path.join(workDir, 'input.json'), JSON.stringify(input)),
+        writeFile(path.join(workDir, 'input.json'), JSON.stringify(sampleInput)),
       ]);
       if (this.options.mode === 'rlimits') {
         await mkdir(path.join(workDir, 'tmp'));
@@ -208,13 +249,20 @@ export class LocalSandbox extends CodeRunner {
         }
       }
       // Private to the submission: its uid may read its files (and write only its tmp/); other
-      // local users cannot read the code or the hidden tests' arguments while it runs.
+      // local users cannot read the code while it runs. The run root only lets that uid through.
       if (this.runAs !== null) {
         await chown(workDir, this.runAs, this.runAs);
         await chmod(workDir, 0o500);
+        await chmod(runRoot, 0o711);
       } else {
         await chmod(workDir, 0o700);
       }
+      const seccompFile = this.options.mode === 'bubblewrap' ? this.options.seccompFilter : null;
+      if (seccompFile) seccomp = await open(seccompFile, 'r');
+      const usage: UsageReport = {
+        file: path.join(runRoot, 'usage'),
+        marker: `studypath-usage-${randomBytes(16).toString('hex')}`,
+      };
       const command = buildCommand({
         mode: this.options.mode,
         tools: this.options.tools,
@@ -224,8 +272,13 @@ export class LocalSandbox extends CodeRunner {
         workDir,
         runAs: this.runAs,
         tmpSizeMb: this.options.tmpSizeMb ?? 16,
+        seccompFd: seccomp ? SECCOMP_FD : null,
+        usage,
       });
-      const observation = await observe(command, limits);
+      const observation = await observe(command, limits, hiddenInput, seccomp?.fd ?? null);
+      await seccomp?.close();
+      seccomp = null;
+      observation.usage = await readUsage(usage, observation);
       const { result, infrastructureDetail } = assembleResult(request, limits, observation);
       if (infrastructureDetail) {
         this.options.logger?.warn(`sandbox infrastructure error: ${infrastructureDetail}`);
@@ -237,24 +290,70 @@ export class LocalSandbox extends CodeRunner {
         error instanceof Error ? error.message : String(error),
       );
     } finally {
-      if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => undefined);
+      await seccomp?.close().catch(() => undefined);
+      if (runRoot) await rm(runRoot, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 }
 
+/** The fd bubblewrap reads the seccomp filter from (after fds 0-2, the result channel, fd 4). */
+const SECCOMP_FD = 5;
+/** GNU time's line is at the end of its file: this much of the end is read. */
+const USAGE_TAIL_BYTES = 4096;
+
 /**
- * Runs the command in its own process group and watches it: protocol lines from fd 3, the
- * output size of fds 1 and 2, the wall clock. Kills the whole group on a limit or when done.
+ * The sandbox's CPU time and peak memory from GNU time's report, or null when there is none: the
+ * run was killed from here (time with it), or GNU time is missing. The submission can write to
+ * the report's fd, but not the line behind the random marker, written after every process in
+ * the sandbox is gone.
+ */
+async function readUsage(
+  usage: UsageReport,
+  observation: Observation,
+): Promise<ResourceUsage | null> {
+  if (observation.killed) return null;
+  let tail: string;
+  try {
+    const file = await open(usage.file, 'r');
+    try {
+      const { size } = await file.stat();
+      const length = Math.min(size, USAGE_TAIL_BYTES);
+      const buffer = Buffer.alloc(length);
+      await file.read(buffer, 0, length, size - length);
+      tail = buffer.toString('latin1');
+    } finally {
+      await file.close();
+    }
+  } catch {
+    return null;
+  }
+  const at = tail.lastIndexOf(`${usage.marker} `);
+  if (at === -1) return null;
+  const match = /^(\d+\.\d+) (\d+\.\d+) (\d+)\n?$/.exec(tail.slice(at + usage.marker.length + 1));
+  if (!match) return null;
+  return {
+    cpuMs: Math.round((Number(match[1]) + Number(match[2])) * 1000),
+    memoryKb: Number(match[3]),
+  };
+}
+
+/**
+ * Runs the command in its own process group and watches it: result lines from fd 3 (parsed and
+ * checked one by one), the output size of fds 1 and 2, the wall clock. When the harness asks for
+ * the hidden tests, their arguments go down fd 4: every line read after that is of the hidden
+ * phase. Kills the whole group on a limit or when the channel shows tampering.
  */
 function observe(
   command: ReturnType<typeof buildCommand>,
   limits: SandboxLimits,
+  hiddenInput: string,
+  seccompFd: number | null,
 ): Promise<Observation> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
-    const events: HarnessEvent[] = [];
+    const lines: ChannelLine[] = [];
     const observation: Observation = {
-      events,
+      lines,
       wallTimeout: false,
       outputExceeded: null,
       exitCode: null,
@@ -262,17 +361,20 @@ function observe(
       elapsedMs: 0,
       stderrTail: '',
       spawnError: null,
+      killed: false,
+      usage: null,
     };
+    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'];
+    if (seccompFd !== null) stdio.push(seccompFd);
     const child = spawn(command.file, command.args, {
       cwd: command.cwd,
       env: command.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      stdio,
     });
-    let killed = false;
     const killGroup = () => {
-      if (killed || child.pid === undefined) return;
-      killed = true;
+      if (observation.killed || child.pid === undefined) return;
+      observation.killed = true;
       try {
         process.kill(-child.pid, 'SIGKILL');
       } catch {
@@ -283,6 +385,7 @@ function observe(
       observation.wallTimeout = true;
       killGroup();
     }, limits.wallMs);
+    let grace: NodeJS.Timeout | undefined;
 
     let outputBytes = 0;
     const outputLimit = limits.outputKb * 1024;
@@ -302,18 +405,26 @@ function observe(
         stderrTail = stderrTail.subarray(-STDERR_TAIL_BYTES);
     });
 
-    const protocol = child.stdio[3] as NodeJS.ReadableStream | null;
+    const hiddenChannel = child.stdio[4] as Writable | null;
+    // The sandbox may close its end before reading: nothing to report, the result says why.
+    hiddenChannel?.on('error', () => undefined);
+    let handedOver = false;
+    const protocol = child.stdio[3] as Readable | null;
     let pending: Buffer[] = [];
     let protocolBytes = 0;
     const onLine = (line: string) => {
-      if (!line) return;
-      try {
-        const event = JSON.parse(line) as HarnessEvent;
-        if (event && typeof event === 'object' && typeof event.t === 'string') events.push(event);
-        // Everything is in: do not wait for stray processes the submission left behind.
-        if (event.t === 'done' || event.t === 'load_error') killGroup();
-      } catch {
-        // not a harness line
+      if (observation.killed) return;
+      const event = parseHarnessLine(line);
+      lines.push({ event, hidden: handedOver });
+      if (event === null && lines.length > 1) {
+        // Not the harness: nothing after it counts, so stop the run now.
+        killGroup();
+      } else if (event?.t === 'next' && !handedOver) {
+        handedOver = true;
+        hiddenChannel?.end(hiddenInput);
+      } else if (event?.t === 'done' || event?.t === 'load_error') {
+        // The harness exits right after these; a submission that keeps it alive is stopped.
+        grace ??= setTimeout(killGroup, EXIT_GRACE_MS);
       }
     };
     protocol?.on('data', (chunk: Buffer) => {
@@ -338,7 +449,7 @@ function observe(
       if (settled) return false;
       settled = true;
       clearTimeout(timer);
-      killGroup();
+      clearTimeout(grace);
       return true;
     };
     child.on('error', (error) => {
@@ -352,6 +463,13 @@ function observe(
       observation.signal =
         signal ?? (code !== null && code > 128 ? (signalNames.get(code - 128) ?? null) : null);
       observation.stderrTail = stderrTail.toString('utf8');
+      // Under bubblewrap nothing outlives the sandbox's pid 1; without it, what the submission
+      // started is still in the group.
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // all gone
+      }
       resolve(observation);
     });
   });

@@ -1,3 +1,4 @@
+import { exactIntegerText, parseExactJson } from '@studypath/contracts';
 import { MemoryCache } from './memory.cache';
 
 describe('MemoryCache', () => {
@@ -10,6 +11,15 @@ describe('MemoryCache', () => {
     expect(await cache.get('p:1')).toEqual({ problem: 'two-sum', tests: [1, 2] });
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(await cache.get('p:1')).toBeUndefined();
+  });
+
+  it('keeps every digit of an integer beyond 2^53', async () => {
+    const cache = new MemoryCache();
+    await cache.set('p:big', parseExactJson('[9007199254740993]'), 1000);
+
+    expect(((await cache.get('p:big')) as unknown[]).map(exactIntegerText)).toEqual([
+      '9007199254740993',
+    ]);
   });
 
   it('evicts the least recently used entry beyond its bound', async () => {

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { parseExactJson } from '@studypath/contracts';
 import type { HealthContributor, HealthReport } from '../health/health-contributor';
 import { Cache } from './cache';
 
@@ -14,7 +15,7 @@ export class MemoryCache extends Cache implements HealthContributor {
 
   async get<T>(key: string): Promise<T | undefined> {
     const entry = this.entries.get(key);
-    return entry ? (JSON.parse(entry.json) as T) : undefined;
+    return entry ? (parseExactJson(entry.json) as T) : undefined;
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {

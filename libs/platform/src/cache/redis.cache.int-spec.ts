@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { exactIntegerText, parseExactJson } from '@studypath/contracts';
 import { RedisCache } from './redis.cache';
 
 describe('RedisCache (real Redis)', () => {
@@ -18,6 +19,14 @@ describe('RedisCache (real Redis)', () => {
     await cache.set('problem:p-42', value, 60_000);
 
     expect(await cache.get('problem:p-42')).toEqual(value);
+  });
+
+  it('keeps every digit of an integer beyond 2^53 (an expected value of a hidden test)', async () => {
+    const value = parseExactJson('{"expected":[9007199254740993,-123456789012345678901]}');
+    await cache.set('problem:big', value, 60_000);
+
+    const { expected } = (await cache.get('problem:big')) as { expected: unknown[] };
+    expect(expected.map(exactIntegerText)).toEqual(['9007199254740993', '-123456789012345678901']);
   });
 
   it('expires a value after its TTL', async () => {

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { parseExactJson } from '@studypath/contracts';
 import type { HealthContributor, HealthReport } from '../health/health-contributor';
 import { Cache } from './cache';
 
@@ -29,7 +30,7 @@ export class RedisCache extends Cache implements HealthContributor {
 
   async get<T>(key: string): Promise<T | undefined> {
     const json = await this.redis.get(this.keyPrefix + key);
-    return json === null ? undefined : (JSON.parse(json) as T);
+    return json === null ? undefined : (parseExactJson(json) as T);
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {

@@ -17,6 +17,7 @@ import {
   type IPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
+import { parseExactJson } from '@studypath/contracts';
 import type { HiddenTests, ProblemMetadata } from '../problem';
 import { ProblemBank, type PrefetchReport } from '../problem-bank.port';
 import { fullJitterDelay } from './backoff';
@@ -354,7 +355,7 @@ export class HttpProblemBank extends ProblemBank implements HealthContributor {
       }
       let body: unknown;
       try {
-        body = JSON.parse(text);
+        body = parseExactJson(text);
       } catch {
         throw this.failed(
           new ProblemBankError('invalid-response', `${what} answered a body that is not JSON`),

@@ -114,6 +114,31 @@ describe('EvaluateSubmission (real PostgreSQL)', () => {
     expect(events.map((e) => e.event_type)).toEqual(['evaluation.failed']);
   });
 
+  it('runs the sample tests first, as visible, then the hidden tests', async () => {
+    let seen: RunRequest | undefined;
+    const runner = new ScriptedRunner(async (request) => {
+      seen = request;
+      return {
+        status: 'failed',
+        score: 0,
+        passed: 0,
+        total: request.tests.length,
+        runtime_ms: null,
+        memory_kb: null,
+        tests: [],
+        message: null,
+      };
+    });
+    await evaluate(runner).execute(submitted());
+
+    const samples = problem.sample_tests.length;
+    expect(samples).toBeGreaterThan(0);
+    expect(seen?.tests).toEqual([
+      ...problem.sample_tests.map((t) => ({ args: t.args, expected: t.expected, hidden: false })),
+      ...problem.hidden_tests.map((t) => ({ args: t.args, expected: t.expected, hidden: true })),
+    ]);
+  });
+
   it('records a result once, with the hash of the suite it ran, however often the submission is delivered', async () => {
     const runner = new ScriptedRunner(async (request) => ({
       status: 'passed',
@@ -127,6 +152,7 @@ describe('EvaluateSubmission (real PostgreSQL)', () => {
         hidden: t.hidden,
         status: 'pass',
         message: null,
+        input: null,
         actual: null,
         expected: null,
         time_ms: 1,
@@ -243,7 +269,8 @@ describe('EvaluateSubmission (real PostgreSQL)', () => {
       expect(await eventTypes(submissionId)).toEqual(['evaluation.failed']);
     };
     const expectCharged = async (submissionId: string) => {
-      const total = (await catalog.getHiddenTests(problem?.id ?? ''))?.tests.length;
+      const hidden = (await catalog.getHiddenTests(problem?.id ?? ''))?.tests.length ?? 0;
+      const total = hidden + (problem?.sample_tests.length ?? 0);
       expect(await row(submissionId)).toMatchObject({
         state: 'completed',
         status: 'error',

@@ -69,7 +69,7 @@ export class EvaluateSubmission {
   /** A failing problem bank or sandbox throws: the bus retries the message (then the DLQ). */
   private async run(submission: Submission): Promise<EvaluationOutcome> {
     try {
-      const suite = await this.problems.getHiddenTests(submission.problem_id);
+      const suite = await this.suiteOf(submission.problem_id);
       if (!suite)
         return couldNotRun(
           'problem_unknown',
@@ -80,7 +80,7 @@ export class EvaluateSubmission {
         code: submission.code,
         signature: suite.signature,
         comparator: suite.comparator,
-        tests: suite.tests.map((t) => ({ args: t.args, expected: t.expected, hidden: true })),
+        tests: suite.tests,
       });
       return outcomeOfRun(result, testSuiteHash(suite.tests));
     } catch (error) {
@@ -103,13 +103,35 @@ export class EvaluateSubmission {
       capWindowStart(new Date()),
     );
     if (!isOverCap(earlier)) return outcome;
-    const suite = await this.problems.getHiddenTests(submission.problem_id);
+    const suite = await this.suiteOf(submission.problem_id);
     if (!suite) return outcome; // gone from the bank since: there is no run to charge
     this.logger.warn(
       `submission ${submission.submission_id}: ${outcome.cause} (${outcome.reason}) on ${submission.language} code ` +
         `the sandbox failed on ${earlier} times in ${FREE_FAILURE_WINDOW_HOURS} h: charged as an error`,
     );
     return chargedRun(suite.tests.length, testSuiteHash(suite.tests));
+  }
+
+  /**
+   * What a submission runs against: the problem's sample tests first (the learner sees their
+   * input, expected and actual values when they fail), then its hidden tests (index and category
+   * only). Undefined when the bank does not know the problem.
+   */
+  private async suiteOf(problemId: string) {
+    const [hidden, metadata] = await Promise.all([
+      this.problems.getHiddenTests(problemId),
+      this.problems.getProblemMetadata(problemId),
+    ]);
+    if (!hidden) return undefined;
+    const samples = metadata?.sample_tests ?? [];
+    return {
+      signature: hidden.signature,
+      comparator: hidden.comparator,
+      tests: [
+        ...samples.map((t) => ({ args: t.args, expected: t.expected, hidden: false })),
+        ...hidden.tests.map((t) => ({ args: t.args, expected: t.expected, hidden: true })),
+      ],
+    };
   }
 
   /** Records the outcome and appends its fact, in the inbox transaction of the submission. */

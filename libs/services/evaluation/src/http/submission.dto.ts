@@ -23,9 +23,34 @@ export class SubmissionQuery {
 }
 
 export class TestSummary {
-  @ApiProperty() index!: number;
+  @ApiProperty({ description: "The test's position in the suite (sample tests first)" })
+  index!: number;
+  @ApiProperty({ description: 'A hidden test: only its index and a fixed category are shown' })
+  hidden!: boolean;
   @ApiProperty({ enum: ['pass', 'fail', 'error', 'timeout', 'not_run'] }) status!: string;
-  @ApiProperty({ nullable: true, type: Number }) time_ms!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description:
+      'Sample tests: what went wrong (e.g. the exception). Hidden tests: one of "wrong answer", "runtime error", "time limit exceeded", "memory limit exceeded", "output limit exceeded"',
+  })
+  message!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    description: 'The arguments as JSON, cut at 1,024 characters (sample tests only)',
+  })
+  input!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'As JSON (sample tests only)' })
+  expected!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'As JSON (sample tests only)' })
+  actual!: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: 'Wall-clock time of the call (sample tests only)',
+  })
+  time_ms!: number | null;
 }
 
 export class EvaluationView {
@@ -33,17 +58,30 @@ export class EvaluationView {
   @ApiProperty({ minimum: 0, maximum: 1 }) score!: number;
   @ApiProperty() passed_tests!: number;
   @ApiProperty() total_tests!: number;
-  @ApiProperty({ nullable: true, type: Number }) runtime_ms!: number | null;
-  @ApiProperty({ nullable: true, type: Number }) memory_kb!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description:
+      "CPU time (user + system) of the whole sandboxed run, interpreter start-up included, from the kernel's accounting (10 ms resolution)",
+  })
+  runtime_ms!: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    description: "Peak resident memory of the sandboxed run, from the kernel's accounting",
+  })
+  memory_kb!: number | null;
   @ApiProperty({
     type: [TestSummary],
-    description: 'The hidden tests that did not pass (their inputs stay hidden)',
+    description:
+      'The tests that did not pass: sample tests with input, expected and actual; hidden tests by index and category only',
   })
   failing_tests!: TestSummary[];
   @ApiProperty({
     nullable: true,
     type: String,
-    description: 'e.g. the syntax error or the exception',
+    description:
+      "The first failure: e.g. the syntax error, or a sample test's exception; of a hidden test only its category",
   })
   message!: string | null;
   @ApiProperty({ nullable: true, type: String }) test_suite_hash!: string | null;
