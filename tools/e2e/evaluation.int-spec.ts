@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
 import { EvaluationDatabase, EvaluationServiceModule } from '@studypath/evaluation-service';
 import { PathDatabase, PathServiceModule } from '@studypath/path-service';
 import { BundledCatalog } from '@studypath/problem-bank';
@@ -156,5 +157,65 @@ describe('submit → evaluate → task status (path, task-generation and evaluat
     });
     const done = await waitForTask(user, task.id, 'completed');
     expect(done).toMatchObject({ attempts: 2, last_evaluation: { status: 'passed', score: 1 } });
+  }, 120_000);
+
+  it('a submission that leaks and forges gets nothing of a hidden test out, and its attempt counts', async () => {
+    const user = `user-${randomUUID()}`;
+    await call('POST', '/v1/study-paths', user, { track_id: 'meta-swe' });
+    const task = await nextTask(user);
+    const problem = catalog.all().find((p) => p.id === task.problem_id);
+    if (!problem) throw new Error(`unknown problem ${task.problem_id}`);
+    const name = problem.signature.python.name;
+    // Prints its arguments, forges a harness failure carrying them, then raises with them.
+    const code = [
+      'import json, os',
+      `def ${name}(*args):`,
+      '    text = json.dumps(args)',
+      '    print(text)',
+      '    os.write(3, (json.dumps({"t": "fatal", "kind": "harness", "message": text}) + "\\n").encode())',
+      '    raise ValueError(text)',
+      '',
+    ].join('\n');
+    const submitted = await call('POST', `/v1/study-tasks/${task.id}/submit`, user, {
+      language: 'python',
+      code,
+    });
+    expect(submitted.status).toBe(202);
+    const answer = await result(user, submitted.body.submission_id as string);
+    // Never the free infrastructure_error: writing on the result channel is the submission's error.
+    expect(answer).toMatchObject({ status: 'completed', evaluation: { status: 'error' } });
+    const after = await waitForTask(user, task.id, 'in_progress');
+    expect(after).toMatchObject({ attempts: 1 });
+
+    // Nothing of a hidden test in the API's answers nor anywhere in the database (events included).
+    const visible = new Set(
+      [...problem.sample_tests, ...problem.examples].flatMap((t) => [
+        JSON.stringify(t.args),
+        JSON.stringify(t.expected),
+      ]),
+    );
+    const secrets = problem.hidden_tests
+      .flatMap((t) => [JSON.stringify(t.args), JSON.stringify(t.expected)])
+      .filter((text) => text.length >= 8 && !visible.has(text));
+    expect(secrets.length).toBeGreaterThan(0);
+    const client = new Client({ connectionString: e2e.db.url });
+    await client.connect();
+    try {
+      const tables = await client.query<{ schema: string; name: string }>(
+        `SELECT table_schema AS schema, table_name AS name FROM information_schema.tables
+          WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')`,
+      );
+      const dump: string[] = [JSON.stringify(answer), JSON.stringify(after)];
+      for (const { schema, name: table } of tables.rows) {
+        const rows = await client.query<{ row: string }>(
+          `SELECT t::text AS row FROM "${schema}"."${table}" t`,
+        );
+        dump.push(...rows.rows.map((r) => r.row));
+      }
+      const everything = dump.join('\n');
+      for (const secret of secrets) expect(everything).not.toContain(secret);
+    } finally {
+      await client.end();
+    }
   }, 120_000);
 });
