@@ -54,6 +54,22 @@ export class NonRetriableError extends Error {
   }
 }
 
+/**
+ * The broker refused a publish because a message or the request is larger than it accepts: a
+ * publisher retrying the same batch would fail forever. An outbox relay splits the batch instead;
+ * a single message over the limit cannot be published at all. `limitBytes` when known.
+ */
+export class MessageTooLargeError extends Error {
+  constructor(
+    message: string,
+    readonly limitBytes?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'MessageTooLargeError';
+  }
+}
+
 /** Where a consumer group's poison messages go: `<topic>.dlq.<group>`. */
 export function deadLetterTopic(topic: string, group: string): string {
   return `${topic}.dlq.${group}`;
