@@ -13,6 +13,8 @@ const auth = {
   AUTH_HS256_SECRET: 'service-processes-test-secret-0123456789',
   AUTH_ISSUER: 'studypath-e2e',
 };
+/** The token that shows operators the detailed /health report. */
+const HEALTH_DETAILS_TOKEN = 'service-processes-operator-token-0123456789';
 
 describe('service processes', () => {
   let db: TestDatabase;
@@ -26,18 +28,25 @@ describe('service processes', () => {
   });
 
   it.each(SERVICE_NAMES)(
-    'the %s service starts on PostgreSQL, Redis and Kafka, reports each on /health, and stops on SIGTERM with exit 0',
+    'the %s service starts on PostgreSQL, Redis and Kafka, says up on /health and reports each to operators, and stops on SIGTERM with exit 0',
     async (service) => {
       const child = runTypeScript(entry(service), {
         ...baseEnv(),
         ...auth,
+        HEALTH_DETAILS_TOKEN,
         DATABASE_URL: db.url,
         REDIS_URL: process.env.REDIS_URL,
         KAFKA_BROKERS: process.env.KAFKA_BROKERS,
       });
       try {
         const [, url] = await child.waitFor(/listening on (http:\/\/\S+) /, 60_000);
-        const response = await fetch(`${url}/health`);
+        const publicAnswer = await fetch(`${url}/health`);
+        expect(publicAnswer.status).toBe(200);
+        expect(await publicAnswer.json()).toEqual({ status: 'up' });
+
+        const response = await fetch(`${url}/health`, {
+          headers: { authorization: `Bearer ${HEALTH_DETAILS_TOKEN}` },
+        });
         const body = (await response.json()) as {
           status: string;
           details: Record<string, { status: string }>;

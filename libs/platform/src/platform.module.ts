@@ -13,6 +13,7 @@ import { AuthModule } from './auth/auth.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health-contributor';
+import { HttpEdgeModule } from './http/http-edge.module';
 
 class CacheLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
@@ -45,6 +46,7 @@ export class PlatformModule {
       imports: [
         TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 }),
         AuthModule.forRoot(config),
+        HttpEdgeModule.forRoot(config),
       ],
       controllers: [HealthController],
       providers: [

@@ -1,6 +1,7 @@
 import type { LogLevel } from '@nestjs/common';
 import type { ServiceName } from '@studypath/contracts';
 import type { DEV_TOKEN_ISSUER } from '../auth/dev-keys';
+import type { HttpEdgeConfig } from '../http/http-edge.config';
 import type { ProcessRole } from './environment';
 
 export type DatabaseConfig =
@@ -64,6 +65,8 @@ export interface AppConfig {
   };
   /** How often the path service looks for tasks to expire. */
   taskExpiryIntervalMs: number;
+  /** Rate limits, long-poll caps, CORS, proxies and who sees the detailed /health report. */
+  edge: HttpEdgeConfig;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');

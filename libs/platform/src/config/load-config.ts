@@ -4,6 +4,7 @@ import { SERVICE_NAMES, type ServiceName } from '@studypath/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { DEV_TOKEN_ISSUER } from '../auth/dev-keys';
+import { loadHttpEdgeConfig } from '../http/http-edge.config';
 import type { AppConfig, AuthConfig } from './app-config';
 import { Environment, type ProcessRole } from './environment';
 
@@ -71,6 +72,8 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
   );
   const env = plainToInstance(Environment, { ...known, role: options.role });
   const problems = describe(validateSync(env, { forbidUnknownValues: false }));
+  const edge = loadHttpEdgeConfig(known, options.role);
+  problems.push(...edge.problems);
   if (options.role === 'service' && !options.service) {
     problems.push('a service process must name the service it runs');
   }
@@ -120,6 +123,7 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       runnerUrl: env.CODE_RUNNER_URL ?? null,
     },
     taskExpiryIntervalMs: env.TASK_EXPIRY_INTERVAL_MS ?? 60_000,
+    edge: edge.edge,
     auth: authConfig(env),
   };
 }

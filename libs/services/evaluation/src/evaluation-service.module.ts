@@ -8,6 +8,7 @@ import { SubmissionQueries } from './application/submission-queries.service';
 import { TaskSubmittedHandler } from './consumers/task-submitted.handler';
 import { EvaluationDatabase, EvaluationEventStore } from './evaluation.database';
 import { SubmissionsController } from './http/submissions.controller';
+import { SubmissionFinishedListener } from './projections/submission-finished.listener';
 import { TaskEvaluationsRepository } from './projections/task-evaluations.repository';
 
 @Module({
@@ -20,6 +21,7 @@ import { TaskEvaluationsRepository } from './projections/task-evaluations.reposi
     TaskEvaluationsRepository,
     EvaluateSubmission,
     SubmissionQueries,
+    SubmissionFinishedListener,
     {
       provide: CodeRunner,
       inject: [APP_CONFIG],

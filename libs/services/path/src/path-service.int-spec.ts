@@ -103,7 +103,11 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
   }
 
   beforeAll(async () => {
-    service = await startTestProcess(pathService, { databases: [PathDatabase] });
+    service = await startTestProcess(pathService, {
+      databases: [PathDatabase],
+      // The concurrency tests submit 100 times at once as one user, far above the default limit.
+      env: { RATE_LIMIT_SUBMIT: '1000/1m' },
+    });
     connection = new KafkaConnection({
       brokers: (process.env.KAFKA_BROKERS as string).split(','),
       clientId: 'path-test',
@@ -517,9 +521,14 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
 
 describe('path service with Redis down', () => {
   it('answers from the database when the cache is unreachable, and says so on /health', async () => {
+    const operatorToken = `operator-${randomUUID()}`;
     const service = await startTestProcess(pathService, {
       databases: [PathDatabase],
-      env: { LOG_LEVEL: 'error', REDIS_URL: 'redis://127.0.0.1:1' }, // nothing listens there
+      env: {
+        LOG_LEVEL: 'error',
+        REDIS_URL: 'redis://127.0.0.1:1', // nothing listens there
+        HEALTH_DETAILS_TOKEN: operatorToken,
+      },
     });
     try {
       const user = `user-${randomUUID()}`;
@@ -532,8 +541,12 @@ describe('path service with Redis down', () => {
         expect(active.status).toBe(200);
       }
       const health = await service.call('GET', '/health', null);
-      expect(health.status).toBe(503);
-      expect(health.body.error).toHaveProperty('cache');
+      expect([health.status, health.body]).toEqual([503, { status: 'down' }]);
+      const details = await fetch(`${service.running.url}/health`, {
+        headers: { authorization: `Bearer ${operatorToken}` },
+      });
+      expect(details.status).toBe(503);
+      expect(((await details.json()) as { error: object }).error).toHaveProperty('cache');
     } finally {
       await service.stop();
     }

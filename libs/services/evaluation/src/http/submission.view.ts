@@ -53,9 +53,7 @@ export function submissionView(row: SubmissionRow): SubmissionResponse {
           total_tests: row.total_tests ?? 0,
           runtime_ms: row.runtime_ms,
           memory_kb: row.memory_kb,
-          failing_tests: (row.tests ?? [])
-            .filter((t) => t.status !== 'pass')
-            .map((t) => testSummary(t)),
+          failing_tests: (row.failing_tests ?? []).map((t) => testSummary(t)),
           message: row.message,
           test_suite_hash: row.test_suite_hash,
         }

@@ -7,7 +7,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CurrentUser, ErrorResponse, type AuthenticatedUser } from '@studypath/platform';
+import { CurrentUser, ErrorResponse, RateLimit, type AuthenticatedUser } from '@studypath/platform';
 import { SubmissionQueries } from '../application/submission-queries.service';
 import { SubmissionQuery, SubmissionResponse } from './submission.dto';
 import { submissionView } from './submission.view';
@@ -20,6 +20,7 @@ export class SubmissionsController {
   constructor(private readonly submissions: SubmissionQueries) {}
 
   @Get(':id')
+  @RateLimit('read')
   @ApiOperation({
     summary: 'A submission and, once run, its evaluation; `wait` long-polls until it finishes',
   })

@@ -21,17 +21,28 @@ export interface SubmissionRow {
   total_tests: number | null;
   runtime_ms: number | null;
   memory_kb: number | null;
-  tests: TestOutcome[] | null;
+  /** The tests that did not pass, in suite order. */
+  failing_tests: TestOutcome[] | null;
   message: string | null;
   test_suite_hash: string | null;
   queued_at: Date;
   finished_at: Date | null;
 }
 
+/** What the API shows of a submission, and only that: of the tests, those that did not pass. */
 const SUBMISSION_COLUMNS = `submission_id, task_id, state, language, attempt, status, score, passed_tests,
-  total_tests, runtime_ms, memory_kb, tests, message, test_suite_hash, queued_at, finished_at`;
+  total_tests, runtime_ms, memory_kb,
+  jsonb_path_query_array(tests, '$[*] ? (@.status != "pass")') AS failing_tests,
+  message, test_suite_hash, queued_at, finished_at`;
 
 const codeHashOf = (code: string): string => createHash('sha256').update(code).digest('hex');
+
+/**
+ * The PostgreSQL channel on which a submission's id is announced when its evaluation is recorded
+ * (SubmissionFinishedListener wakes the requests waiting for it). NOTIFY inside the recording
+ * transaction is delivered on commit only, so a woken reader always sees the result.
+ */
+export const SUBMISSION_FINISHED_CHANNEL = 'evaluation_submission_finished';
 
 /** The only place that reads or writes `evaluation.task_evaluations`: one row per submission. */
 @Injectable()
@@ -93,6 +104,7 @@ export class TaskEvaluationsRepository {
         suiteHash,
       ],
     );
+    await this.announceFinished(submissionId, manager);
   }
 
   /** An evaluation that could not run is an infrastructure error: free for the learner. */
@@ -108,6 +120,11 @@ export class TaskEvaluationsRepository {
         WHERE submission_id = $1`,
       [submissionId, failure.cause, failure.reason],
     );
+    await this.announceFinished(submissionId, manager);
+  }
+
+  private async announceFinished(submissionId: string, manager: EntityManager): Promise<void> {
+    await manager.query('SELECT pg_notify($1, $2)', [SUBMISSION_FINISHED_CHANNEL, submissionId]);
   }
 
   /**

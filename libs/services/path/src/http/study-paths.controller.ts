@@ -22,7 +22,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { DEFAULT_TRACK_ID } from '@studypath/contracts';
-import { CurrentUser, ErrorResponse, type AuthenticatedUser } from '@studypath/platform';
+import { CurrentUser, ErrorResponse, RateLimit, type AuthenticatedUser } from '@studypath/platform';
 import { PathCommands } from '../application/path-commands.service';
 import {
   AuditEventsPage,
@@ -133,6 +133,7 @@ export class StudyPathsController {
   }
 
   @Get(':id/events')
+  @RateLimit('read')
   @ApiOperation({ summary: "The path's audit trail: its events and its tasks' events, in order" })
   @ApiOkResponse({ type: AuditEventsPage })
   @ApiNotFoundResponse({ type: ErrorResponse })

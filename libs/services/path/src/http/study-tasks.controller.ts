@@ -23,7 +23,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CurrentUser, ErrorResponse, type AuthenticatedUser } from '@studypath/platform';
+import { CurrentUser, ErrorResponse, RateLimit, type AuthenticatedUser } from '@studypath/platform';
 import { TaskCommands } from '../application/task-commands.service';
 import { TaskQueries } from '../application/task-queries.service';
 import { InvalidCommandError } from '../domain/domain-errors';
@@ -53,6 +53,7 @@ export class StudyTasksController {
   ) {}
 
   @Get()
+  @RateLimit('read')
   @ApiOperation({ summary: 'Your tasks, newest first, filtered, a page at a time' })
   @ApiOkResponse({ type: TaskPage })
   @ApiBadRequestResponse({ type: ErrorResponse })
@@ -79,6 +80,7 @@ export class StudyTasksController {
   }
 
   @Get('next')
+  @RateLimit('read')
   @ApiOperation({ summary: 'The task to do next on a path, with its problem statement' })
   @ApiOkResponse({ type: NextTaskResponse })
   @ApiNotFoundResponse({
@@ -124,6 +126,7 @@ export class StudyTasksController {
   }
 
   @Post(':id/submit')
+  @RateLimit('submit')
   @HttpCode(202)
   @ApiOperation({
     summary: 'Submit code for evaluation; follow it with GET /v1/submissions/{submission_id}',
@@ -158,6 +161,7 @@ export class StudyTasksController {
   }
 
   @Post(':id/hint')
+  @RateLimit('hint')
   @HttpCode(202)
   @ApiOperation({ summary: 'Ask the tutor for the next hint of the ladder' })
   @ApiAcceptedResponse({ type: HintAccepted })
@@ -171,6 +175,7 @@ export class StudyTasksController {
   }
 
   @Get(':id/events')
+  @RateLimit('read')
   @ApiOperation({ summary: "The task's audit trail, in order" })
   @ApiOkResponse({ type: AuditEventsPage })
   @ApiNotFoundResponse({ type: ErrorResponse })
