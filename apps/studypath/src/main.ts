@@ -9,6 +9,7 @@ import {
   runProcess,
   type AppConfig,
 } from '@studypath/platform';
+import { MAX_SANDBOX_LIMITS } from '@studypath/sandbox';
 import { TaskGenerationServiceModule } from '@studypath/task-generation-service';
 import { TutorGatewayServiceModule } from '@studypath/tutor-gateway-service';
 
@@ -27,6 +28,8 @@ void runProcess({
     TutorGatewayServiceModule,
     AnalyticsServiceModule,
   ],
+  // A shutdown lets a submission being evaluated finish: the longest a run may take.
+  longestHandlerMs: MAX_SANDBOX_LIMITS.wallMs,
   prepare: async (config: AppConfig) => {
     await loadOrCreateDevKeys(config.dataDir);
     if (config.database.kind !== 'embedded') return { config };
@@ -39,7 +42,12 @@ void runProcess({
     return {
       config: {
         ...config,
-        database: { kind: 'url', url: postgres.url, poolMax: config.database.poolMax },
+        database: {
+          kind: 'url',
+          url: postgres.url,
+          poolMax: config.database.poolMax,
+          idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
+        },
       },
       stop: () => postgres.stop(),
       notes: [

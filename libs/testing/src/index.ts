@@ -5,6 +5,7 @@ export * from './infra/kafka.infra';
 export * from './infra/postgres.infra';
 export * from './infra/reachability';
 export * from './infra/redis.infra';
+export * from './infra/tcp-proxy';
 export * from './infra/test-database';
 export * from './process/child-process';
 export * from './process/http-call';

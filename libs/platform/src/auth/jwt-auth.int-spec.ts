@@ -241,7 +241,9 @@ describe('JWT authentication with an identity provider (JWKS)', () => {
   beforeAll(async () => {
     await idp.start();
     idp.publish(current);
-    app = await startApp(trusting(idp, dataDir), { timeoutMs: 500 });
+    // Every test here asks for a kid the key set lacked a moment before (the provider publishes it
+    // just then), so unknown kids are looked up at once; their negative caching is tested below.
+    app = await startApp(trusting(idp, dataDir), { timeoutMs: 500, unknownKeyRefetchMs: 0 });
   });
 
   afterAll(async () => {
@@ -418,6 +420,7 @@ describe('JWT authentication with an identity provider (JWKS)', () => {
 
 describe('JWT authentication across key rotations and floods of unknown keys', () => {
   const CACHE_MAX_AGE_MS = 3_000;
+  const UNKNOWN_KEY_REFETCH_MS = 1_000;
   const RATE_LIMIT = 3;
   const idp = new FakeIdentityProvider();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'studypath-auth-'));
@@ -437,8 +440,11 @@ describe('JWT authentication across key rotations and floods of unknown keys', (
 
   const token = (key: RsaKey): string => rs256(key, claims(idp.issuer));
 
-  it('fetches a key rotated in on its first token, and stops trusting a removed key once its cache entry expires', async () => {
-    const app = await startApp(config, { cacheMaxAgeMs: CACHE_MAX_AGE_MS });
+  it('fetches a key rotated in on its first token once the key set is older than the negative cache, and stops trusting a removed key once its cache entry expires', async () => {
+    const app = await startApp(config, {
+      cacheMaxAgeMs: CACHE_MAX_AGE_MS,
+      unknownKeyRefetchMs: UNKNOWN_KEY_REFETCH_MS,
+    });
     apps.push(app);
     const old = rsaKey('rotation-old');
     const rotated = rsaKey('rotation-new');
@@ -448,8 +454,14 @@ describe('JWT authentication across key rotations and floods of unknown keys', (
     expect((await withToken(app, token(old))).status).toBe(200);
     expect(idp.fetches - start).toBe(1);
 
-    // The provider publishes the new key next to the old one and starts signing with it.
+    // The provider publishes the new key next to the old one and starts signing with it: the key
+    // set fetched a moment ago did not have it, so it is unknown without asking again ...
     idp.publish(old, rotated);
+    await expectRefused(app, token(rotated), 'unknown signing key');
+    expect(idp.fetches - start).toBe(1);
+
+    // ... until that key set is older than the negative cache: then its first token fetches it.
+    await sleep(UNKNOWN_KEY_REFETCH_MS + 100);
     expect((await withToken(app, token(rotated))).status).toBe(200);
     expect(idp.fetches - start).toBe(2);
 
@@ -465,16 +477,50 @@ describe('JWT authentication across key rotations and floods of unknown keys', (
     expect((await withToken(app, token(rotated))).status).toBe(200);
   });
 
-  it('fetches the key set at most the rate limit a minute, however many unknown kids arrive', async () => {
-    const app = await startApp(config, { requestsPerMinute: RATE_LIMIT });
+  it('lets a flood of made-up kids cost one fetch per negative-cache interval, leaving the fetch budget to a key rotated in', async () => {
+    const app = await startApp(config, {
+      requestsPerMinute: RATE_LIMIT,
+      unknownKeyRefetchMs: UNKNOWN_KEY_REFETCH_MS,
+    });
     apps.push(app);
-    idp.publish(rsaKey('published'));
+    const published = rsaKey('published');
+    idp.publish(published);
     const start = idp.fetches;
+    const stranger = rsaKey('stranger');
+    // Tokens signed up front, so that each flood arrives at once.
+    const flood = async (round: number): Promise<number[]> => {
+      const tokens = Array.from({ length: 10 }, (_, i) =>
+        rs256(stranger, claims(idp.issuer), `made-up-${round}-${i}`),
+      );
+      return Promise.all(tokens.map(async (t) => (await withToken(app, t)).status));
+    };
 
-    for (let i = 0; i < RATE_LIMIT + 4; i += 1) {
-      await expectRefused(app, token(rsaKey(`unknown-${i}`)), 'unknown signing key');
-    }
+    // Ten made-up kids at once: one of them fetches the key set, the others wait for its answer.
+    expect(await flood(1)).toEqual(Array(10).fill(401));
+    expect(idp.fetches - start).toBe(1);
+    // Ten more while that key set is fresh: nobody asks the provider.
+    expect(await flood(2)).toEqual(Array(10).fill(401));
+    expect(idp.fetches - start).toBe(1);
+    // Once it is older than the negative cache, one fetch again.
+    await sleep(UNKNOWN_KEY_REFETCH_MS + 100);
+    expect(await flood(3)).toEqual(Array(10).fill(401));
+    expect(idp.fetches - start).toBe(2);
 
+    // Twenty-one tokens with unknown kids used two fetches of the three a minute: the key the
+    // provider rotates in now is still fetched on its first token (after the negative cache).
+    const rotated = rsaKey('rotated-in-during-the-flood');
+    idp.publish(published, rotated);
+    await sleep(UNKNOWN_KEY_REFETCH_MS + 100);
+    expect((await withToken(app, token(rotated))).status).toBe(200);
+    expect(idp.fetches - start).toBe(3);
+
+    // The budget holds too: the next unknown kid, past the negative cache, is refused unasked.
+    await sleep(UNKNOWN_KEY_REFETCH_MS + 100);
+    await expectRefused(
+      app,
+      rs256(stranger, claims(idp.issuer), 'one-too-many'),
+      'unknown signing key',
+    );
     expect(idp.fetches - start).toBe(RATE_LIMIT);
   });
 });

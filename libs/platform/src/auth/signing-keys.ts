@@ -19,6 +19,14 @@ export interface JwksClientSettings {
   requestsPerMinute: number;
   /** A fetch of the key set that takes longer than this fails (ms). */
   timeoutMs: number;
+  /**
+   * A `kid` that the key set fetched less than this long ago (ms) did not have is refused without
+   * asking the provider again, and one such question is asked at a time: tokens with made-up kids
+   * cost at most one fetch per this interval, so they cannot use up the fetch budget that a key
+   * the provider has just rotated in needs. That key is trusted at most this long after the
+   * key set was last fetched.
+   */
+  unknownKeyRefetchMs: number;
 }
 
 /** Injection token of the JwksClientSettings; tests override it to shorten the cache. */
@@ -28,6 +36,7 @@ export const DEFAULT_JWKS_CLIENT_SETTINGS: JwksClientSettings = {
   cacheMaxAgeMs: 10 * 60_000,
   requestsPerMinute: 10,
   timeoutMs: 5_000,
+  unknownKeyRefetchMs: 30_000,
 };
 
 /** Where the key that verifies a token comes from, and which algorithms it may be used with. */
@@ -37,26 +46,52 @@ export abstract class SigningKeys {
   abstract keyFor(header: TokenHeader): Promise<string>;
 }
 
-/** RS256 with the identity provider's JSON Web Key Set, fetched by jwks-rsa. */
+/** The key ids of the key set as last fetched, and when. */
+interface PublishedKeys {
+  kids: ReadonlySet<string>;
+  at: number;
+}
+
+/**
+ * RS256 with the identity provider's JSON Web Key Set, fetched by jwks-rsa: keys cached per kid
+ * (cacheMaxAgeMs), fetches rate limited (requestsPerMinute), and kids the key set does not have
+ * cached negatively (unknownKeyRefetchMs).
+ */
 class JwksSigningKeys extends SigningKeys {
   readonly algorithms: readonly Algorithm[] = ['RS256'];
   private readonly logger = new Logger('Auth');
+  private published: PublishedKeys | undefined;
+  /** The lookup of a kid the last key set did not have, while one is under way. */
+  private lookup: Promise<JwksRsa.SigningKey> | undefined;
+  private readonly client: JwksRsa.JwksClient;
 
   constructor(
     private readonly jwksRsa: typeof JwksRsa,
-    private readonly client: JwksRsa.JwksClient,
+    clientOptions: JwksRsa.Options,
     private readonly jwksUrl: string,
     private readonly settings: JwksClientSettings,
   ) {
     super();
+    const remember = (keys: unknown): void => {
+      const kids = (Array.isArray(keys) ? (keys as { kid?: unknown }[]) : [])
+        .map((key) => key.kid)
+        .filter((kid): kid is string => typeof kid === 'string');
+      this.published = { kids: new Set(kids), at: Date.now() };
+    };
+    /** jwks-rsa's client, telling us every key set it fetches. */
+    class KeySetClient extends jwksRsa.JwksClient {
+      override async getKeys(): Promise<unknown> {
+        const keys = await super.getKeys();
+        remember(keys);
+        return keys;
+      }
+    }
+    this.client = new KeySetClient(clientOptions);
   }
 
   async keyFor(header: TokenHeader): Promise<string> {
     try {
-      // Cached per kid; an unknown kid fetches the key set again (rate limited), which is how a
-      // key the provider has just rotated in becomes known.
-      const key = await this.client.getSigningKey(header.kid);
-      return key.getPublicKey();
+      return (await this.signingKey(header.kid)).getPublicKey();
     } catch (error) {
       if (error instanceof this.jwksRsa.SigningKeyNotFoundError) {
         throw new AuthFailure('unknown signing key');
@@ -74,6 +109,33 @@ class JwksSigningKeys extends SigningKeys {
         "the identity provider's signing keys could not be fetched; try again later",
         { cause: error },
       );
+    }
+  }
+
+  private async signingKey(kid: string | undefined): Promise<JwksRsa.SigningKey> {
+    for (;;) {
+      const published = this.published;
+      // Cached per kid; a published kid whose entry expired fetches the key set again (rate limited).
+      if (kid === undefined || published?.kids.has(kid)) return this.client.getSigningKey(kid);
+      // A kid the key set did not have when last fetched: a key just rotated in, or made up.
+      if (published && Date.now() - published.at < this.settings.unknownKeyRefetchMs) {
+        throw new this.jwksRsa.SigningKeyNotFoundError(`the key set has no key ${kid}`);
+      }
+      if (!this.lookup) {
+        const lookup = this.client.getSigningKey(kid);
+        this.lookup = lookup;
+        try {
+          return await lookup;
+        } finally {
+          this.lookup = undefined;
+        }
+      }
+      // Another kid is being looked up: its fetch answers for this one too.
+      try {
+        await this.lookup;
+      } catch (error) {
+        if (this.published === published) throw error; // no key set came back: the same failure
+      }
     }
   }
 }
@@ -134,7 +196,7 @@ export async function createSigningKeys(
       // through require() but Jest's module registry on Node 20 cannot; processes that do not
       // use a JWKS (and the test suites that build them) never load it.
       const jwksRsa = await import('jwks-rsa');
-      const client = new jwksRsa.JwksClient({
+      const options: JwksRsa.Options = {
         jwksUri: auth.jwksUrl,
         cache: true,
         cacheMaxEntries: 32,
@@ -142,8 +204,8 @@ export async function createSigningKeys(
         rateLimit: true,
         jwksRequestsPerMinute: settings.requestsPerMinute,
         timeout: settings.timeoutMs,
-      });
-      return new JwksSigningKeys(jwksRsa, client, auth.jwksUrl, settings);
+      };
+      return new JwksSigningKeys(jwksRsa, options, auth.jwksUrl, settings);
     }
     case 'hs256':
       return new SharedSecret(auth.secret);

@@ -4,9 +4,20 @@ import type { DEV_TOKEN_ISSUER } from '../auth/dev-keys';
 import type { HttpEdgeConfig } from '../http/http-edge.config';
 import type { ProcessRole } from './environment';
 
+/**
+ * A service's PostgreSQL. `idleInTransactionTimeoutMs`: PostgreSQL ends a session that sits idle
+ * inside a transaction for longer (such a transaction holds back every gap-safe reader of the
+ * event log); 0 turns it off, absent means DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS.
+ */
 export type DatabaseConfig =
-  | { kind: 'url'; url: string; poolMax: number }
-  | { kind: 'embedded'; dataDir: string; port: number; poolMax: number };
+  | { kind: 'url'; url: string; poolMax: number; idleInTransactionTimeoutMs?: number }
+  | {
+      kind: 'embedded';
+      dataDir: string;
+      port: number;
+      poolMax: number;
+      idleInTransactionTimeoutMs?: number;
+    };
 
 export interface KafkaConfig {
   brokers: string[];
@@ -56,6 +67,11 @@ export interface AppConfig {
   logLevels: LogLevel[];
   /** How the bearer tokens of every /v1 request are verified. */
   auth: AuthConfig;
+  /**
+   * How long a SIGINT/SIGTERM shutdown may take before the process exits 1. Longer than the
+   * longest a message handler may hold a message (the sandbox's wall limit, for the processes
+   * that evaluate submissions): the consumers finish the message in hand before they stop.
+   */
   shutdownTimeoutMs: number;
   evaluation: {
     /** Submissions one replica runs at once. */

@@ -60,8 +60,19 @@ export class Environment {
   /** Set by the loader, never read from the environment. */
   role!: ProcessRole;
 
-  @IsOptional()
-  @IsIn(['development', 'production', 'test'])
+  // A service process states where it runs: what is safe to default differs between production
+  // (JSON logs, an audience required, no shared secrets) and the rest, so nothing is assumed. The
+  // embedded process is for this machine and defaults to development.
+  @ValidateIf((env: Environment) => env.role === 'service' || env.NODE_ENV !== undefined)
+  @IsDefined({
+    message:
+      'NODE_ENV is required for a service process: production, development or test (nothing is assumed for a service)',
+  })
+  @Satisfies(
+    'known',
+    (value) => value === undefined || ['development', 'production', 'test'].includes(String(value)),
+    'NODE_ENV must be one of production, development, test',
+  )
   NODE_ENV?: string;
 
   @IsOptional()
@@ -93,6 +104,18 @@ export class Environment {
   @Min(1, { message: 'DATABASE_POOL_MAX must be an integer between 1 and 200' })
   @Max(200, { message: 'DATABASE_POOL_MAX must be an integer between 1 and 200' })
   DATABASE_POOL_MAX?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @Satisfies(
+    'offOrRange',
+    (value) =>
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      (value === 0 || (value >= 1000 && value <= 86_400_000)),
+    'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS must be 0 (off) or an integer between 1000 and 86400000',
+  )
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
 
   @ValidateIf((env: Environment) => env.role === 'service' || env.REDIS_URL !== undefined)
   @Transform(trimmed)
@@ -148,9 +171,9 @@ export class Environment {
 
   @IsOptional()
   @Transform(toInt)
-  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
-  @Min(100, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
-  @Max(60000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 60000' })
+  @IsInt({ message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 600000' })
+  @Min(100, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 600000' })
+  @Max(600_000, { message: 'SHUTDOWN_TIMEOUT_MS must be an integer between 100 and 600000' })
   SHUTDOWN_TIMEOUT_MS?: number;
 
   @IsOptional()
@@ -233,11 +256,20 @@ export class Environment {
   )
   AUTH_ISSUER?: string;
 
-  @IsOptional()
+  // In production a service checks the audience: without it, a token the identity provider issued
+  // for any other application of the same issuer would be accepted here.
+  @ValidateIf(
+    (env: Environment) =>
+      env.AUTH_AUDIENCE !== undefined || (env.role === 'service' && env.NODE_ENV === 'production'),
+  )
   @Transform(trimmed)
+  @IsDefined({
+    message:
+      'AUTH_AUDIENCE is required for a service process with NODE_ENV=production: the audience (aud) its tokens are issued for, e.g. studypath-api; without it a token issued for any other application of the same identity provider would be accepted',
+  })
   @Satisfies(
     'notEmpty',
-    (value) => typeof value === 'string' && value.length > 0,
+    (value) => value === undefined || (typeof value === 'string' && value.length > 0),
     'AUTH_AUDIENCE must not be blank',
   )
   @Satisfies(

@@ -12,14 +12,17 @@ function problemsOf(run: () => unknown): string[] {
 }
 
 const distributed = {
+  NODE_ENV: 'production',
   DATABASE_URL: 'postgres://app@db.internal:5432/studypath',
   REDIS_URL: 'redis://cache.internal:6379',
   KAFKA_BROKERS: 'kafka-1:9092, kafka-2:9092',
   AUTH_JWKS_URL: 'https://api.scimigo.com/.well-known/jwks.json',
   AUTH_ISSUER: 'https://api.scimigo.com',
+  AUTH_AUDIENCE: 'studypath-api',
 };
 
 const infrastructure = {
+  NODE_ENV: 'test',
   DATABASE_URL: distributed.DATABASE_URL,
   REDIS_URL: distributed.REDIS_URL,
   KAFKA_BROKERS: distributed.KAFKA_BROKERS,
@@ -37,6 +40,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/app/.studypath/postgres',
       port: 54329,
       poolMax: 10,
+      idleInTransactionTimeoutMs: 60_000,
     });
     expect(config.kafka).toBeNull();
     expect(config.redis).toBeNull();
@@ -59,7 +63,12 @@ describe('loadConfig', () => {
     expect(config.services).toEqual(['evaluation']);
     // A service in a container listens beyond it; only the embedded process keeps to loopback.
     expect(config.http).toEqual({ host: '0.0.0.0', port: 8080 });
-    expect(config.database).toEqual({ kind: 'url', url: distributed.DATABASE_URL, poolMax: 25 });
+    expect(config.database).toEqual({
+      kind: 'url',
+      url: distributed.DATABASE_URL,
+      poolMax: 25,
+      idleInTransactionTimeoutMs: 60_000,
+    });
     expect(config.kafka).toEqual({
       brokers: ['kafka-1:9092', 'kafka-2:9092'],
       clientId: 'studypath-evaluation',
@@ -71,8 +80,10 @@ describe('loadConfig', () => {
       kind: 'jwks',
       jwksUrl: distributed.AUTH_JWKS_URL,
       issuer: distributed.AUTH_ISSUER,
+      audience: distributed.AUTH_AUDIENCE,
       clockSkewSeconds: 30,
     });
+    expect(config.environment).toBe('production');
   });
 
   it('lists every missing variable of a service process in one error', () => {
@@ -83,6 +94,7 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).toMatch(/KAFKA_BROKERS is required .*in-process bus/);
     expect(problems.join('\n')).toMatch(/AUTH_JWKS_URL is required for a service process/);
     expect(problems.join('\n')).toMatch(/AUTH_ISSUER is required/);
+    expect(problems.join('\n')).toMatch(/NODE_ENV is required for a service process/);
   });
 
   it.each([
@@ -239,7 +251,7 @@ describe('loadConfig: authentication', () => {
   it.each([
     [
       'both AUTH_JWKS_URL and AUTH_HS256_SECRET',
-      { ...distributed, AUTH_HS256_SECRET: SECRET },
+      { ...distributed, NODE_ENV: 'test', AUTH_HS256_SECRET: SECRET },
       /^AUTH_HS256_SECRET cannot be combined with AUTH_JWKS_URL/,
     ],
     [
@@ -249,7 +261,13 @@ describe('loadConfig: authentication', () => {
     ],
     [
       'an HS256 secret in production',
-      { ...infrastructure, NODE_ENV: 'production', AUTH_HS256_SECRET: SECRET, AUTH_ISSUER: 'me' },
+      {
+        ...infrastructure,
+        NODE_ENV: 'production',
+        AUTH_HS256_SECRET: SECRET,
+        AUTH_ISSUER: 'me',
+        AUTH_AUDIENCE: 'studypath-api',
+      },
       /^AUTH_HS256_SECRET is for development and tests only/,
     ],
   ])('refuses %s', (_case, env, expected) => {
@@ -302,5 +320,84 @@ describe('loadConfig: authentication', () => {
     expect(problems).toEqual([
       'AUTH_HS256_SECRET cannot be combined with AUTH_JWKS_URL: set only one of them',
     ]);
+  });
+});
+
+describe('loadConfig: settings that fail safe', () => {
+  const service = (env: Record<string, string | undefined>) =>
+    loadConfig({ role: 'service', service: 'path', env });
+  const without = (name: keyof typeof distributed): Record<string, string> =>
+    Object.fromEntries(Object.entries(distributed).filter(([key]) => key !== name));
+
+  it('refuses a service process without NODE_ENV, naming it; the embedded process defaults to development', () => {
+    expect(problemsOf(() => service(without('NODE_ENV')))).toEqual([
+      'NODE_ENV is required for a service process: production, development or test (nothing is assumed for a service)',
+    ]);
+    expect(loadConfig({ role: 'embedded', env: {} }).environment).toBe('development');
+  });
+
+  it('refuses a NODE_ENV it does not know', () => {
+    expect(problemsOf(() => service({ ...distributed, NODE_ENV: 'prod' }))).toEqual([
+      'NODE_ENV must be one of production, development, test',
+    ]);
+  });
+
+  it('refuses a production service process without AUTH_AUDIENCE, with a JWKS or otherwise', () => {
+    const problems = problemsOf(() => service(without('AUTH_AUDIENCE')));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(
+      /^AUTH_AUDIENCE is required for a service process with NODE_ENV=production/,
+    );
+  });
+
+  it.each(['development', 'test'])(
+    'lets a %s service process leave the audience unchecked',
+    (environment) => {
+      const config = service({ ...without('AUTH_AUDIENCE'), NODE_ENV: environment });
+      expect(config.auth).not.toHaveProperty('audience');
+    },
+  );
+
+  it('lets the embedded process run in production without an audience', () => {
+    const config = loadConfig({ role: 'embedded', env: { NODE_ENV: 'production' } });
+    expect(config.auth.kind).toBe('embedded-dev');
+  });
+
+  it('ends sessions left idle in a transaction after 60 s unless told otherwise (0: never)', () => {
+    const idle = (value?: string) => {
+      const { database } = service({
+        ...distributed,
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: value,
+      });
+      return database.idleInTransactionTimeoutMs;
+    };
+    expect(idle()).toBe(60_000);
+    expect(idle('5000')).toBe(5_000);
+    expect(idle('0')).toBe(0);
+    for (const bad of ['500', '-1', 'soon', '86400001']) {
+      expect(
+        problemsOf(() => service({ ...distributed, DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: bad })),
+      ).toEqual([
+        'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS must be 0 (off) or an integer between 1000 and 86400000',
+      ]);
+    }
+  });
+
+  it('gives a shutdown longer than the longest message handler, and refuses one that is not', () => {
+    const timeout = (longestHandlerMs?: number, value?: string): number =>
+      loadConfig({
+        role: 'service',
+        service: 'evaluation',
+        env: { ...distributed, SHUTDOWN_TIMEOUT_MS: value },
+        longestHandlerMs,
+      }).shutdownTimeoutMs;
+
+    expect(timeout()).toBe(30_000);
+    expect(timeout(120_000)).toBe(150_000);
+    expect(timeout(120_000, '125000')).toBe(125_000);
+    expect(timeout(undefined, '2000')).toBe(2_000);
+    const problems = problemsOf(() => timeout(120_000, '60000'));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^SHUTDOWN_TIMEOUT_MS must be longer than 120000 ms/);
   });
 });

@@ -26,7 +26,21 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Base for relative data directories; defaults to the current working directory. */
   cwd?: string;
+  /**
+   * The longest one message handler of this process may work on a message (the evaluation
+   * service: the sandbox's wall limit). A shutdown lets the consumers finish the message in
+   * hand, so the shutdown timeout must be longer: it defaults to this plus SHUTDOWN_MARGIN_MS,
+   * and a shorter SHUTDOWN_TIMEOUT_MS is refused.
+   */
+  longestHandlerMs?: number;
 }
+
+/** The default shutdown timeout of a process whose handlers are quick. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+/** What a shutdown needs besides the longest handler: HTTP drain, relays, producer, pools. */
+export const SHUTDOWN_MARGIN_MS = 30_000;
+/** Used when DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS is not set. */
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
 
 function describe(errors: ValidationError[]): string[] {
   // Several constraints of one variable often share a message; say it once.
@@ -77,13 +91,24 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
   if (options.role === 'service' && !options.service) {
     problems.push('a service process must name the service it runs');
   }
+  const longestHandlerMs = options.longestHandlerMs ?? 0;
+  // (A value that is not a number was reported above.)
+  if (typeof env.SHUTDOWN_TIMEOUT_MS === 'number' && env.SHUTDOWN_TIMEOUT_MS <= longestHandlerMs) {
+    problems.push(
+      `SHUTDOWN_TIMEOUT_MS must be longer than ${longestHandlerMs} ms, the longest a message handler of this process may take (the sandbox's wall limit): a shutdown lets it finish; e.g. ${longestHandlerMs + SHUTDOWN_MARGIN_MS}`,
+    );
+  }
   if (problems.length > 0) {
     throw new ConfigError(problems);
   }
 
   const cwd = options.cwd ?? process.cwd();
   const dataDir = path.resolve(cwd, env.STUDYPATH_DATA_DIR ?? '.studypath');
-  const poolMax = env.DATABASE_POOL_MAX ?? 10;
+  const pool = {
+    poolMax: env.DATABASE_POOL_MAX ?? 10,
+    idleInTransactionTimeoutMs:
+      env.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+  };
   const services: readonly ServiceName[] =
     options.role === 'service' && options.service ? [options.service] : SERVICE_NAMES;
   const logLevel = (env.LOG_LEVEL ?? 'log') as LogLevel;
@@ -100,12 +125,12 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       port: env.PORT ?? 3000,
     },
     database: env.DATABASE_URL
-      ? { kind: 'url', url: env.DATABASE_URL, poolMax }
+      ? { kind: 'url', url: env.DATABASE_URL, ...pool }
       : {
           kind: 'embedded',
           dataDir: path.join(dataDir, 'postgres'),
           port: env.EMBEDDED_POSTGRES_PORT ?? 54329,
-          poolMax,
+          ...pool,
         },
     redis: env.REDIS_URL ? { url: env.REDIS_URL } : null,
     kafka: env.KAFKA_BROKERS
@@ -117,7 +142,9 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       : null,
     dataDir,
     logLevels: LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(logLevel) + 1),
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 8000,
+    shutdownTimeoutMs:
+      env.SHUTDOWN_TIMEOUT_MS ??
+      Math.max(DEFAULT_SHUTDOWN_TIMEOUT_MS, longestHandlerMs + SHUTDOWN_MARGIN_MS),
     evaluation: {
       concurrency: env.EVALUATION_CONCURRENCY ?? 2,
       runnerUrl: env.CODE_RUNNER_URL ?? null,

@@ -51,6 +51,7 @@ export class DatabaseModule {
           ...options,
           url: config.database.url,
           poolMax: config.database.poolMax,
+          idleInTransactionTimeoutMs: config.database.idleInTransactionTimeoutMs,
           applicationName: `studypath-${options.schema}`,
         });
         await dataSource.initialize();

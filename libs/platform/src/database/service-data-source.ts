@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DataSource, type MigrationInterface } from 'typeorm';
+import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../config/load-config';
 
 export type MigrationClass = new () => MigrationInterface;
 
@@ -14,10 +15,24 @@ export interface ServiceDataSourceOptions extends ServiceDatabaseOptions {
   poolMax: number;
   /** Shown in pg_stat_activity, so SRE can tell which process holds a connection. */
   applicationName: string;
+  /** See DatabaseConfig; DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS when absent, 0 turns it off. */
+  idleInTransactionTimeoutMs?: number;
 }
 
-/** A TypeORM DataSource scoped to one service's schema. Migrations never run implicitly. */
+const poolLogger = new Logger('DatabasePool');
+
+/**
+ * A TypeORM DataSource scoped to one service's schema. Migrations never run implicitly.
+ *
+ * The pool rides out a PostgreSQL restart or a lost network: a connection that fails is dropped
+ * (the pool's error handler logs it, once per failure, and nothing crashes), the next query opens
+ * a new one, waiting at most 5 s for it; TCP keepalive notices a peer that vanished without a
+ * word. PostgreSQL itself ends a session left idle inside a transaction (a forgotten transaction
+ * holds back the xmin horizon every gap-safe reader of the event log waits on).
+ */
 export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
+  const idleInTransaction =
+    options.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
   return new DataSource({
     type: 'postgres',
     url: options.url,
@@ -28,7 +43,19 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     migrationsRun: false,
     synchronize: false,
     logging: false,
-    extra: { max: options.poolMax, connectionTimeoutMillis: 5000 },
+    poolErrorHandler: (error: unknown) => {
+      poolLogger.warn(
+        `${options.applicationName}: a pooled connection failed and was dropped (${error instanceof Error ? error.message : String(error)}); the next query opens a new one`,
+      );
+    },
+    extra: {
+      max: options.poolMax,
+      connectionTimeoutMillis: 5000,
+      idleTimeoutMillis: 30_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      ...(idleInTransaction > 0 ? { idle_in_transaction_session_timeout: idleInTransaction } : {}),
+    },
   });
 }
 

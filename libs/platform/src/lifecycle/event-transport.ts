@@ -19,3 +19,18 @@ export async function startEventHandlers(app: INestApplication): Promise<void> {
   app.connectMicroservice({ strategy }, { inheritAppConfig: false });
   await app.startAllMicroservices();
 }
+
+/**
+ * Stops the application's event handlers: each consumer finishes the message in hand, commits
+ * it and leaves its group. The first step of a shutdown after HTTP (see `startProcess`); Nest
+ * closes the transport again later, which is then a no-op.
+ */
+export async function stopEventHandlers(app: INestApplication): Promise<void> {
+  let strategy: CustomTransportStrategy;
+  try {
+    strategy = app.get<symbol, CustomTransportStrategy>(EVENT_TRANSPORT, { strict: false });
+  } catch {
+    return;
+  }
+  await strategy.close();
+}

@@ -21,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.REDIS_URL = infrastructure.redis.url;
   process.env.KAFKA_BROKERS = infrastructure.kafka.brokers.join(',');
   process.env.STUDYPATH_TEST_RUN = Math.floor(Date.now() / 1000).toString(36);
+  // The owner of this run's test databases, as long as it lives (see dropLeftoverTestDatabases).
+  process.env.STUDYPATH_TEST_RUN_PID = String(process.pid);
   await dropLeftoverTestDatabases();
   globalThis.__studypathInfrastructure = infrastructure;
 }
