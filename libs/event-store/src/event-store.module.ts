@@ -13,10 +13,10 @@ import {
   type ServiceDatabaseOptions,
 } from '@studypath/platform';
 import type { DataSource } from 'typeorm';
-import { CheckpointStore } from './checkpoint.store';
 import type { EventStoreTables } from './event-store.migration';
 import { Inbox } from './inbox';
 import { OutboxRelay } from './outbox-relay';
+import { OutboxRelayHealth, type RelayHealthOptions } from './outbox-relay.health';
 import { PostgresEventStore } from './postgres-event-store';
 
 /** Injection tokens of one service's event store pieces. */
@@ -25,6 +25,8 @@ export const inboxToken = (schema: string): string => `Inbox:${schema}`;
 const relayToken = (schema: string): string => `OutboxRelay:${schema}`;
 
 class RelayLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
+  private destroyed = false;
+
   constructor(
     private readonly relay: OutboxRelay,
     private readonly readiness: BusReadiness,
@@ -32,25 +34,37 @@ class RelayLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     // Not awaited: the application finishes starting while the relay waits for the subscriptions.
-    void this.readiness.ready.then(() => this.relay.start());
+    // An application closed before they exist never starts its relay.
+    void this.readiness.ready.then(() => {
+      if (!this.destroyed) this.relay.start();
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.destroyed = true;
     await this.relay.stop();
   }
 }
 
+/** How a service's outbox relay publishes, and when /health reports it as down. */
+export interface RelaySettings {
+  /** The most bytes of encoded events in one publish: below the broker's `message.max.bytes`. */
+  maxBatchBytes?: number;
+  health?: RelayHealthOptions;
+}
+
 /**
  * A service's database and event store, wired: its DataSource (migrated), the store and inbox on
- * it, and its outbox
- * relay publishing the service's log to the bus from the moment the bus's subscriptions exist
- * until shutdown. /health reports the relay as `outbox:<schema>` with how far behind it is.
+ * it, and its outbox relay publishing the service's log to the bus from the moment the bus's
+ * subscriptions exist until shutdown. /health reports the relay as `outbox:<schema>`: down when it
+ * is not running, keeps failing, or falls behind (OutboxRelayHealth).
  */
 @Module({})
 export class EventStoreModule {
   static forService(options: {
     database: ServiceDatabaseOptions;
     eventStore: EventStoreTables;
+    relay?: RelaySettings;
   }): DynamicModule {
     const tables = options.eventStore;
     const { schema } = tables;
@@ -83,23 +97,15 @@ export class EventStoreModule {
             bus: MessageBus,
             health: HealthRegistry,
           ) => {
-            const relay = new OutboxRelay({ store, dataSource, publish: eventPublisher(bus) });
-            const checkpoints = new CheckpointStore(dataSource, schema);
-            health.register({
-              healthKey: `outbox:${schema}`,
-              checkHealth: async () => {
-                const position = await checkpoints.load(relay.checkpointName);
-                const [row] = (await dataSource.query(
-                  `SELECT count(*)::int AS behind FROM "${schema}"."${tables.eventsTable}"
-                    WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
-                  [position.transactionId, position.globalPosition],
-                )) as { behind: number }[];
-                return {
-                  up: true,
-                  details: { events_behind: row?.behind ?? 0, published: relay.stats.published },
-                };
-              },
+            const relay = new OutboxRelay({
+              store,
+              dataSource,
+              publish: eventPublisher(bus),
+              maxBatchBytes: options.relay?.maxBatchBytes,
             });
+            health.register(
+              new OutboxRelayHealth(relay, dataSource, tables, options.relay?.health),
+            );
             return relay;
           },
         },

@@ -39,6 +39,8 @@ export interface AppendResult<TEnvelope extends EventEnvelope = EventEnvelope> {
 
 export interface ReadAllResult {
   events: EventEnvelope[];
+  /** Each event's own place in the log: a reader that takes only part of a batch resumes there. */
+  positions: LogPosition[];
   /** Where the next read continues; unchanged when nothing was read. */
   position: LogPosition;
 }
@@ -235,24 +237,31 @@ export class PostgresEventStore {
    * Up to `batchSize` events after `after`, in commit-safe log order: only events of transactions
    * older than every transaction still running are returned, so a transaction that commits late can
    * never be passed by a reader (its events show up later, after `after`).
+   *
+   * The ORDER BY names the table's xid8 column (`e.transaction_id`): a bare `transaction_id` would
+   * mean the text alias of the select list, and text order ('100000' < '99999') sends the position
+   * backwards (duplicates) or past unread events (loss) whenever a batch spans xids of different
+   * digit counts.
    */
   async readAll(after: LogPosition = LOG_START, batchSize = 500): Promise<ReadAllResult> {
     const rows = (await this.dataSource.query(
-      `SELECT global_position, stream_id, stream_position, transaction_id::text AS transaction_id, event_id,
-              event_type, schema_version, user_id, data, metadata, occurred_at
-         FROM ${this.events}
-        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-        ORDER BY transaction_id, global_position
+      `SELECT e.global_position, e.stream_id, e.stream_position, e.transaction_id::text AS transaction_id,
+              e.event_id, e.event_type, e.schema_version, e.user_id, e.data, e.metadata, e.occurred_at
+         FROM ${this.events} e
+        WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+        ORDER BY e.transaction_id, e.global_position
         LIMIT $3`,
       [after.transactionId, after.globalPosition, batchSize],
     )) as EventRow[];
-    const last = rows.at(-1);
+    const positions = rows.map((row): LogPosition => ({
+      transactionId: row.transaction_id,
+      globalPosition: Number(row.global_position),
+    }));
     return {
       events: rows.map((row) => this.catalog.decode(toEnvelope(row))),
-      position: last
-        ? { transactionId: last.transaction_id, globalPosition: Number(last.global_position) }
-        : after,
+      positions,
+      position: positions.at(-1) ?? after,
     };
   }
 }
