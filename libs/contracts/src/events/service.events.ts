@@ -102,16 +102,61 @@ export const ReviewDue = defineEvent({
   ),
 });
 
+const Mastery = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  description:
+    'The expected pass rate over the difficulty ladder 1-5, by the model named in `model`',
+});
+const Evaluations = Type.Integer({
+  minimum: 1,
+  description: 'Counted evaluations behind the score so far',
+});
+
+export const MasteryUpdated = defineEvent({
+  type: 'analytics.mastery_updated',
+  topic: TopicNames.analyticsEvents,
+  description:
+    "A counted evaluation (one that ran) moved the learner's mastery of the task's module and of " +
+    'each of its topics. Each carries its new score, so a consumer keeps the latest per path and ' +
+    'module or topic. The model is described in docs/progress.md.',
+  schema: Type.Object(
+    {
+      path_id: Uuid,
+      task_id: Uuid,
+      submission_id: Uuid,
+      model: Type.String({ minLength: 1, maxLength: 40 }),
+      module: Type.Object(
+        { module: ModuleIdSchema, mastery: Mastery, evaluations: Evaluations },
+        strict,
+      ),
+      topics: Type.Array(
+        Type.Object(
+          {
+            topic: Type.String({ minLength: 1, maxLength: 60 }),
+            mastery: Mastery,
+            evaluations: Evaluations,
+          },
+          strict,
+        ),
+        { maxItems: 10 },
+      ),
+    },
+    strict,
+  ),
+});
+
 export const SERVICE_EVENTS = [
   TasksProposed,
   EvaluationCompleted,
   EvaluationFailed,
   TutorHintDelivered,
   ReviewDue,
+  MasteryUpdated,
 ] as const;
 
 /** The event of each service's topic, by the service that publishes it. */
 export type GenerationEvent = EventOf<typeof TasksProposed>;
 export type EvaluationEvent = EventOf<typeof EvaluationCompleted | typeof EvaluationFailed>;
 export type TutorEvent = EventOf<typeof TutorHintDelivered>;
-export type AnalyticsEvent = EventOf<typeof ReviewDue>;
+export type AnalyticsEvent = EventOf<typeof ReviewDue | typeof MasteryUpdated>;
