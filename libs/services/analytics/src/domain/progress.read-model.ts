@@ -1,0 +1,588 @@
+import {
+  findTrack,
+  type EventData,
+  type ModuleId,
+  type PathCreated,
+  type TaskEvaluated,
+  type TaskTopicEvent,
+} from '@studypath/contracts';
+import { assertNever } from '@studypath/decider';
+import {
+  dayNumber,
+  FALLBACK_TIME_ZONE,
+  localDay,
+  weekStart,
+  type LocalDay,
+} from './local-calendar';
+import { initialRating, masteryOf, updateRating, type Rating } from './mastery.model';
+import { streaksOf, type Streaks } from './streaks';
+
+/*
+ * The progress of one study path, folded from its events on the task stream (docs/progress.md
+ * defines every figure). The rules, in short:
+ * - An evaluation counts when it ran: `infrastructure_error` counts nowhere (not an attempt, not
+ *   time spent, not mastery, not a streak day). Every other status is an attempt; `passed`
+ *   completes the task.
+ * - A counted attempt happens when its submission was made, on the local date of the path's time
+ *   zone in force then; the work it measures runs from the end of the task's previous counted
+ *   work (the task's start, then each counted submission) to that submission.
+ * - A hint counts when it was delivered; a pass is "without a hint" if none was delivered on the
+ *   task before the passing submission.
+ * - Events arrive in the order the path service recorded them; "latest" means latest in that
+ *   order. Deduplicating redelivered events is the projection's job (by stream position); the fold
+ *   still ignores a second submission or evaluation of the same id, which the path service never
+ *   writes.
+ */
+
+/** An event of the task stream with the time it occurred: what the fold reads of an envelope. */
+export type ProgressEvent = Timed<TaskTopicEvent>;
+type Timed<E> = E extends { event_type: infer T; data: infer D }
+  ? { event_type: T; data: D; occurred_at: string }
+  : never;
+
+type PathConfig = EventData<typeof PathCreated>['config'];
+type EvaluatedData = EventData<typeof TaskEvaluated>;
+
+/** A submission waiting for its evaluation. */
+interface PendingSubmission {
+  at: number;
+  day: LocalDay;
+  /** Hints delivered on the task before it. */
+  hints: number;
+}
+
+export interface TaskProgress {
+  module: ModuleId;
+  /** Distinct topic tags. */
+  topics: string[];
+  difficulty: number;
+  /** Where the next counted attempt's work starts (epoch ms); null before the task was started. */
+  workMark: number | null;
+  pending: Record<string, PendingSubmission>;
+  /** Submissions already evaluated: true when the evaluation counted. */
+  evaluated: Record<string, boolean>;
+  countedEvaluations: number;
+  hintIds: Record<string, true>;
+  hints: number;
+  completed: boolean;
+  skipped: boolean;
+  expired: boolean;
+  timeSpentMs: number;
+}
+
+export interface ModuleTally {
+  created: number;
+  completed: number;
+  attempted: number;
+  skipped: number;
+  expired: number;
+  attempts: number;
+  passes: number;
+  timeSpentMs: number;
+  /** Time spent on the tasks that were completed, for the average time per completed task. */
+  completedTimeMs: number;
+  hintsUsed: number;
+  /** The difficulty of the module's latest non-review task. */
+  latestDifficulty: number | null;
+}
+
+export interface Tally {
+  attempts: number;
+  passes: number;
+}
+
+export interface DayTally extends Tally {
+  completed: number;
+  /** Sum of the difficulties of the tasks completed that day. */
+  completedDifficulty: number;
+  timeSpentMs: number;
+}
+
+export interface ProgressState {
+  pathId: string | null;
+  trackId: string | null;
+  timeZone: string;
+  startingLevels: Record<string, number>;
+  targetInterviewDate: string | null;
+  tasks: Record<string, TaskProgress>;
+  modules: Partial<Record<ModuleId, ModuleTally>>;
+  topics: Record<string, Tally>;
+  days: Record<LocalDay, DayTally>;
+  completedWithoutHints: number;
+  latestDifficulty: number | null;
+  mastery: { modules: Partial<Record<ModuleId, Rating>>; topics: Record<string, Rating> };
+}
+
+export function initialProgress(): ProgressState {
+  return {
+    pathId: null,
+    trackId: null,
+    timeZone: FALLBACK_TIME_ZONE,
+    startingLevels: {},
+    targetInterviewDate: null,
+    tasks: {},
+    modules: {},
+    topics: {},
+    days: {},
+    completedWithoutHints: 0,
+    latestDifficulty: null,
+    mastery: { modules: {}, topics: {} },
+  };
+}
+
+const emptyModule = (): ModuleTally => ({
+  created: 0,
+  completed: 0,
+  attempted: 0,
+  skipped: 0,
+  expired: 0,
+  attempts: 0,
+  passes: 0,
+  timeSpentMs: 0,
+  completedTimeMs: 0,
+  hintsUsed: 0,
+  latestDifficulty: null,
+});
+const emptyDay = (): DayTally => ({
+  attempts: 0,
+  passes: 0,
+  completed: 0,
+  completedDifficulty: 0,
+  timeSpentMs: 0,
+});
+
+function withConfig(state: ProgressState, config: PathConfig): ProgressState {
+  return {
+    ...state,
+    timeZone: config.timezone,
+    startingLevels: config.starting_levels,
+    targetInterviewDate: config.target_interview_date,
+  };
+}
+
+function withTask(
+  state: ProgressState,
+  taskId: string,
+  change: (task: TaskProgress, module: ModuleTally) => [TaskProgress, ModuleTally],
+): ProgressState {
+  const task = state.tasks[taskId];
+  if (!task) return state; // an event of a task this path never created
+  const module = state.modules[task.module] ?? emptyModule();
+  const [nextTask, nextModule] = change(task, module);
+  if (nextTask === task && nextModule === module) return state;
+  return {
+    ...state,
+    tasks: { ...state.tasks, [taskId]: nextTask },
+    modules: { ...state.modules, [task.module]: nextModule },
+  };
+}
+
+/** Folds one event of the path into its progress. Pure: the state passed in is not changed. */
+export function evolveProgress(state: ProgressState, event: ProgressEvent): ProgressState {
+  switch (event.event_type) {
+    case 'path.created':
+      return withConfig(
+        { ...state, pathId: event.data.path_id, trackId: event.data.track_id },
+        event.data.config,
+      );
+    case 'path.config_updated':
+      return withConfig(state, event.data.config);
+    case 'path.paused':
+    case 'path.resumed':
+    case 'path.archived':
+    case 'task.hint_requested': // a hint counts when it is delivered
+    case 'task.status_changed': // the facts it follows carry what counts
+      return state;
+    case 'task.created': {
+      const { task_id, module, topics, difficulty, source } = event.data;
+      if (state.tasks[task_id]) return state;
+      const tally = state.modules[module] ?? emptyModule();
+      const review = source === 'review';
+      return {
+        ...state,
+        tasks: {
+          ...state.tasks,
+          [task_id]: {
+            module,
+            topics: [...new Set(topics)],
+            difficulty,
+            workMark: null,
+            pending: {},
+            evaluated: {},
+            countedEvaluations: 0,
+            hintIds: {},
+            hints: 0,
+            completed: false,
+            skipped: false,
+            expired: false,
+            timeSpentMs: 0,
+          },
+        },
+        modules: {
+          ...state.modules,
+          [module]: {
+            ...tally,
+            created: tally.created + 1,
+            latestDifficulty: review ? tally.latestDifficulty : difficulty,
+          },
+        },
+        latestDifficulty: review ? state.latestDifficulty : difficulty,
+      };
+    }
+    case 'task.started': {
+      const at = Date.parse(event.occurred_at);
+      return withTask(state, event.data.task_id, (task, module) => [
+        task.workMark === null ? { ...task, workMark: at } : task,
+        module,
+      ]);
+    }
+    case 'task.submitted': {
+      const { submission_id } = event.data;
+      const at = Date.parse(event.occurred_at);
+      const day = localDay(at, state.timeZone);
+      return withTask(state, event.data.task_id, (task, module) => {
+        if (task.pending[submission_id] || submission_id in task.evaluated) return [task, module];
+        return [
+          {
+            ...task,
+            // Submitting starts a task that was not started (the path service starts it first).
+            workMark: task.workMark ?? at,
+            pending: { ...task.pending, [submission_id]: { at, day, hints: task.hints } },
+          },
+          module,
+        ];
+      });
+    }
+    case 'task.evaluated':
+      return evaluated(state, event.data);
+    case 'task.hint_delivered': {
+      const { hint_request_id } = event.data;
+      return withTask(state, event.data.task_id, (task, module) =>
+        task.hintIds[hint_request_id]
+          ? [task, module]
+          : [
+              {
+                ...task,
+                hintIds: { ...task.hintIds, [hint_request_id]: true },
+                hints: task.hints + 1,
+              },
+              { ...module, hintsUsed: module.hintsUsed + 1 },
+            ],
+      );
+    }
+    case 'task.skipped':
+      return withTask(state, event.data.task_id, (task, module) =>
+        task.skipped
+          ? [task, module]
+          : [
+              { ...task, skipped: true },
+              { ...module, skipped: module.skipped + 1 },
+            ],
+      );
+    case 'task.expired':
+      return withTask(state, event.data.task_id, (task, module) =>
+        task.expired
+          ? [task, module]
+          : [
+              { ...task, expired: true },
+              { ...module, expired: module.expired + 1 },
+            ],
+      );
+    default:
+      return assertNever(event, 'event');
+  }
+}
+
+/** Whether an evaluation's result says anything about the learner: one that could not run does not. */
+export function countsAsAttempt(status: EvaluatedData['status']): boolean {
+  return status !== 'infrastructure_error';
+}
+
+function evaluated(state: ProgressState, data: EvaluatedData): ProgressState {
+  const task = state.tasks[data.task_id];
+  const submission = task?.pending[data.submission_id];
+  if (!task || !submission) return state; // unknown, or evaluated already
+  const pending = { ...task.pending };
+  delete pending[data.submission_id];
+  if (!countsAsAttempt(data.status)) {
+    return {
+      ...state,
+      tasks: {
+        ...state.tasks,
+        [data.task_id]: {
+          ...task,
+          pending,
+          evaluated: { ...task.evaluated, [data.submission_id]: false },
+        },
+      },
+    };
+  }
+
+  const passed = data.status === 'passed';
+  const pass = passed ? 1 : 0;
+  const mark = task.workMark ?? submission.at;
+  const workMs = Math.max(0, submission.at - mark);
+  const attempt = task.countedEvaluations + 1;
+  const completes = passed && !task.completed;
+  const timeSpentMs = task.timeSpentMs + workMs;
+  const nextTask: TaskProgress = {
+    ...task,
+    pending,
+    evaluated: { ...task.evaluated, [data.submission_id]: true },
+    workMark: Math.max(mark, submission.at),
+    countedEvaluations: attempt,
+    completed: task.completed || passed,
+    timeSpentMs,
+  };
+
+  const tally = state.modules[task.module] ?? emptyModule();
+  const nextModule: ModuleTally = {
+    ...tally,
+    attempted: tally.attempted + (attempt === 1 ? 1 : 0),
+    attempts: tally.attempts + 1,
+    passes: tally.passes + pass,
+    timeSpentMs: tally.timeSpentMs + workMs,
+    completed: tally.completed + (completes ? 1 : 0),
+    completedTimeMs: tally.completedTimeMs + (completes ? timeSpentMs : 0),
+  };
+
+  const day = state.days[submission.day] ?? emptyDay();
+  const nextDay: DayTally = {
+    attempts: day.attempts + 1,
+    passes: day.passes + pass,
+    completed: day.completed + (completes ? 1 : 0),
+    completedDifficulty: day.completedDifficulty + (completes ? task.difficulty : 0),
+    timeSpentMs: day.timeSpentMs + workMs,
+  };
+
+  const topics = { ...state.topics };
+  const topicRatings = { ...state.mastery.topics };
+  const evidence = {
+    passed,
+    difficulty: task.difficulty,
+    attempt,
+    hints: submission.hints,
+    score: data.score,
+  };
+  for (const topic of task.topics) {
+    const topicTally = topics[topic] ?? { attempts: 0, passes: 0 };
+    topics[topic] = { attempts: topicTally.attempts + 1, passes: topicTally.passes + pass };
+    topicRatings[topic] = updateRating(topicRatings[topic] ?? initialRating(), evidence);
+  }
+
+  return {
+    ...state,
+    tasks: { ...state.tasks, [data.task_id]: nextTask },
+    modules: { ...state.modules, [task.module]: nextModule },
+    topics,
+    days: { ...state.days, [submission.day]: nextDay },
+    completedWithoutHints:
+      state.completedWithoutHints + (completes && submission.hints === 0 ? 1 : 0),
+    mastery: {
+      modules: {
+        ...state.mastery.modules,
+        [task.module]: updateRating(
+          state.mastery.modules[task.module] ?? initialRating(),
+          evidence,
+        ),
+      },
+      topics: topicRatings,
+    },
+  };
+}
+
+export interface ModuleProgress {
+  /** Tasks the path has created in the module: the plan so far. */
+  total: number;
+  completed: number;
+  /** Tasks with at least one counted evaluation. */
+  attempted: number;
+  skipped: number;
+  expired: number;
+  /** Counted evaluations. */
+  attempts: number;
+  /** Passing share of the counted evaluations; null without any. */
+  accuracy: number | null;
+  /** Mean time spent per completed task, seconds; null before the first completion. */
+  avgTimeSeconds: number | null;
+  timeSpentSeconds: number;
+  currentDifficulty: number | null;
+  hintsUsed: number;
+  /** 0–1; null before the module's first counted evaluation. */
+  mastery: number | null;
+}
+
+export interface TopicProgress {
+  attempts: number;
+  passes: number;
+  accuracy: number | null;
+  mastery: number | null;
+}
+
+export interface ProgressTotals {
+  created: number;
+  completed: number;
+  attempted: number;
+  skipped: number;
+  expired: number;
+  attempts: number;
+  passes: number;
+  timeSpentSeconds: number;
+  hintsUsed: number;
+}
+
+export interface ProgressView {
+  pathId: string | null;
+  timeZone: string;
+  /** The local date at `now` in the path's time zone. */
+  today: LocalDay;
+  modules: Record<string, ModuleProgress>;
+  topics: Record<string, TopicProgress>;
+  totals: ProgressTotals;
+  overallAccuracy: number | null;
+  currentDifficulty: number | null;
+  /** Completed / created; null for a path without tasks. */
+  completionRate: number | null;
+  /** Attempted / created; null for a path without tasks. */
+  engagementRate: number | null;
+  /** Share of completed tasks passed without a hint; null before the first completion. */
+  hintIndependence: number | null;
+  streaks: Streaks;
+  /** Calendar days from today to the interview date (negative once past); null without a date. */
+  daysToInterview: number | null;
+}
+
+export interface TimelineBucket {
+  /** The bucket's first local date: the day itself, or the Monday of its week. */
+  start: LocalDay;
+  completed: number;
+  attempts: number;
+  passes: number;
+  accuracy: number | null;
+  timeSpentSeconds: number;
+  /** Mean difficulty of the tasks completed in the bucket; null if none was. */
+  avgDifficulty: number | null;
+}
+
+export type TimelineBucketSize = 'day' | 'week';
+
+const ratio = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+const seconds = (ms: number): number => Math.round(ms / 1000);
+
+/** The figures of a path's progress at `now` (which only decides "today"). */
+export function progressView(state: ProgressState, now: Date): ProgressView {
+  const today = localDay(now.getTime(), state.timeZone);
+  const trackModules = (state.trackId ? findTrack(state.trackId)?.modules : undefined) ?? [];
+  const moduleIds = new Set<ModuleId>([
+    ...trackModules.map((m) => m.id),
+    ...(Object.keys(state.modules) as ModuleId[]),
+  ]);
+
+  const modules: Record<string, ModuleProgress> = {};
+  const totals: ProgressTotals = {
+    created: 0,
+    completed: 0,
+    attempted: 0,
+    skipped: 0,
+    expired: 0,
+    attempts: 0,
+    passes: 0,
+    timeSpentSeconds: 0,
+    hintsUsed: 0,
+  };
+  let timeSpentMs = 0;
+  for (const id of moduleIds) {
+    const tally = state.modules[id] ?? emptyModule();
+    const rating = state.mastery.modules[id];
+    modules[id] = {
+      total: tally.created,
+      completed: tally.completed,
+      attempted: tally.attempted,
+      skipped: tally.skipped,
+      expired: tally.expired,
+      attempts: tally.attempts,
+      accuracy: ratio(tally.passes, tally.attempts),
+      avgTimeSeconds:
+        tally.completed === 0 ? null : seconds(tally.completedTimeMs / tally.completed),
+      timeSpentSeconds: seconds(tally.timeSpentMs),
+      currentDifficulty: tally.latestDifficulty ?? state.startingLevels[id] ?? null,
+      hintsUsed: tally.hintsUsed,
+      mastery: rating ? masteryOf(rating) : null,
+    };
+    totals.created += tally.created;
+    totals.completed += tally.completed;
+    totals.attempted += tally.attempted;
+    totals.skipped += tally.skipped;
+    totals.expired += tally.expired;
+    totals.attempts += tally.attempts;
+    totals.passes += tally.passes;
+    totals.hintsUsed += tally.hintsUsed;
+    timeSpentMs += tally.timeSpentMs;
+  }
+  totals.timeSpentSeconds = seconds(timeSpentMs);
+
+  const topics: Record<string, TopicProgress> = {};
+  for (const task of Object.values(state.tasks)) {
+    for (const topic of task.topics) {
+      if (topics[topic]) continue;
+      const tally = state.topics[topic] ?? { attempts: 0, passes: 0 };
+      const rating = state.mastery.topics[topic];
+      topics[topic] = {
+        attempts: tally.attempts,
+        passes: tally.passes,
+        accuracy: ratio(tally.passes, tally.attempts),
+        mastery: rating ? masteryOf(rating) : null,
+      };
+    }
+  }
+
+  const activeDays = Object.entries(state.days)
+    .filter(([, day]) => day.completed > 0)
+    .map(([day]) => day);
+
+  return {
+    pathId: state.pathId,
+    timeZone: state.timeZone,
+    today,
+    modules,
+    topics,
+    totals,
+    overallAccuracy: ratio(totals.passes, totals.attempts),
+    currentDifficulty: state.latestDifficulty,
+    completionRate: ratio(totals.completed, totals.created),
+    engagementRate: ratio(totals.attempted, totals.created),
+    hintIndependence: ratio(state.completedWithoutHints, totals.completed),
+    streaks: streaksOf(activeDays, today),
+    daysToInterview:
+      state.targetInterviewDate === null
+        ? null
+        : dayNumber(state.targetInterviewDate) - dayNumber(today),
+  };
+}
+
+/** The path's activity per local day or per ISO week (Monday first), oldest first; empty buckets left out. */
+export function progressTimeline(state: ProgressState, size: TimelineBucketSize): TimelineBucket[] {
+  const buckets = new Map<LocalDay, DayTally>();
+  for (const [day, tally] of Object.entries(state.days)) {
+    const start = size === 'day' ? day : weekStart(day);
+    const sum = buckets.get(start) ?? emptyDay();
+    buckets.set(start, {
+      attempts: sum.attempts + tally.attempts,
+      passes: sum.passes + tally.passes,
+      completed: sum.completed + tally.completed,
+      completedDifficulty: sum.completedDifficulty + tally.completedDifficulty,
+      timeSpentMs: sum.timeSpentMs + tally.timeSpentMs,
+    });
+  }
+  return [...buckets.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([start, tally]) => ({
+      start,
+      completed: tally.completed,
+      attempts: tally.attempts,
+      passes: tally.passes,
+      accuracy: ratio(tally.passes, tally.attempts),
+      timeSpentSeconds: seconds(tally.timeSpentMs),
+      avgDifficulty: ratio(tally.completedDifficulty, tally.completed),
+    }));
+}
