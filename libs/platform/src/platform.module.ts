@@ -6,6 +6,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { HealthCheckLogger } from './health/health-check.logger';
 import { Cache } from './cache/cache';
 import { MemoryCache } from './cache/memory.cache';
 import { RedisCache } from './cache/redis.cache';
@@ -44,7 +45,11 @@ export class PlatformModule {
     return {
       module: PlatformModule,
       imports: [
-        TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 }),
+        TerminusModule.forRoot({
+          errorLogStyle: 'pretty',
+          gracefulShutdownTimeoutMs: 0,
+          logger: HealthCheckLogger,
+        }),
         AuthModule.forRoot(config),
         HttpEdgeModule.forRoot(config),
       ],

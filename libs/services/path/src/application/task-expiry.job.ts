@@ -24,6 +24,8 @@ export class TaskExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('TaskExpiry');
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  /** Rounds failed in a row. */
+  private failures = 0;
 
   constructor(
     @InjectDataSource('path') private readonly dataSource: DataSource,
@@ -35,8 +37,17 @@ export class TaskExpiryJob implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => {
       this.running ??= this.runOnce()
+        .then((expired) => {
+          if (this.failures > 0) {
+            this.logger.log(`expiry rounds work again after ${this.failures} failed`);
+            this.failures = 0;
+          }
+          return expired;
+        })
         .catch((error: unknown) => {
-          this.logger.error(`expiry round failed: ${String(error)}`);
+          // The database away is an outage /health reports: say it once, then again when it ends.
+          if (this.failures === 0) this.logger.warn(`expiry round failed: ${String(error)}`);
+          this.failures += 1;
           return 0;
         })
         .finally(() => (this.running = undefined));
