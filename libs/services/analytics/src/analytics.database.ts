@@ -1,5 +1,6 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+import { CreatePathProgress1765200000001 } from './migrations/1765200000001-create-path-progress';
 
 /** The analytics service's event store: its append-only log, relayed to its topic. */
 export const AnalyticsEventStore: EventStoreTables = { schema: 'analytics', eventsTable: 'events' };
@@ -7,5 +8,5 @@ export const AnalyticsEventStore: EventStoreTables = { schema: 'analytics', even
 /** The schema the analytics service owns, and the migrations that build it, oldest first. */
 export const AnalyticsDatabase: ServiceDatabaseOptions = {
   schema: AnalyticsEventStore.schema,
-  migrations: [eventStoreMigration(AnalyticsEventStore)],
+  migrations: [eventStoreMigration(AnalyticsEventStore), CreatePathProgress1765200000001],
 };

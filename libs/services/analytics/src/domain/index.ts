@@ -4,3 +4,4 @@ export * from './mastery.model';
 export * from './progress-from-history';
 export * from './progress.read-model';
 export * from './streaks';
+export * from './task-board';
