@@ -1,5 +1,6 @@
 import {
   Inject,
+  Logger,
   Module,
   type BeforeApplicationShutdown,
   type OnModuleDestroy,
@@ -8,13 +9,20 @@ import {
 import { ALL_TOPICS, TOPIC_PARTITIONS } from '@studypath/contracts';
 import {
   APP_CONFIG,
+  createServiceDataSource,
   EVENT_TRANSPORT,
   HealthRegistry,
   installTraceContext,
+  migrateServiceSchema,
   type AppConfig,
+  type HealthReport,
 } from '@studypath/platform';
 import { BusReadiness } from './bus/bus-readiness';
 import { MessageBus } from './bus/message-bus';
+import type { DeadLetterJournal } from './dead-letters/dead-letter.store';
+import { InMemoryDeadLetterStore } from './dead-letters/in-memory-dead-letter.store';
+import { MessagingDatabase } from './dead-letters/messaging.database';
+import { PostgresDeadLetterStore } from './dead-letters/postgres-dead-letter.store';
 import { InProcessBus } from './in-process/in-process.bus';
 import { KafkaBus } from './kafka/kafka.bus';
 import { KafkaConnection } from './kafka/kafka-connection';
@@ -23,9 +31,47 @@ import { EventBusServer } from './nest/event-bus.server';
 /** Null when the process runs on the in-process bus (embedded mode). */
 export const KAFKA_CONNECTION = Symbol('KAFKA_CONNECTION');
 
+/** Where the in-process bus keeps dead letters; null on Kafka (the dead-letter topics). */
+const DEAD_LETTER_JOURNAL = Symbol('DEAD_LETTER_JOURNAL');
+
+interface Journal {
+  journal: DeadLetterJournal;
+  close: () => Promise<void>;
+}
+
+/**
+ * The embedded process keeps its dead letters in PostgreSQL (schema `messaging`), so that they
+ * outlive the process and `npm run dlq` can list and replay them. Without a database (a test of
+ * the messaging module alone), in memory.
+ */
+async function deadLetterJournal(config: AppConfig): Promise<Journal | null> {
+  if (config.kafka) return null;
+  if (config.database.kind !== 'url') {
+    return { journal: new InMemoryDeadLetterStore(), close: async () => undefined };
+  }
+  const dataSource = createServiceDataSource({
+    ...MessagingDatabase,
+    url: config.database.url,
+    poolMax: 2,
+    applicationName: 'studypath-messaging',
+  });
+  await dataSource.initialize();
+  try {
+    await migrateServiceSchema(dataSource, new Logger('Database:messaging'));
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return {
+    journal: new PostgresDeadLetterStore(dataSource),
+    close: () => dataSource.destroy(),
+  };
+}
+
 class MessagingLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   constructor(
     @Inject(KAFKA_CONNECTION) private readonly kafka: KafkaConnection | null,
+    @Inject(DEAD_LETTER_JOURNAL) private readonly journal: Journal | null,
     private readonly bus: MessageBus,
     private readonly health: HealthRegistry,
     private readonly server: EventBusServer,
@@ -33,13 +79,36 @@ class MessagingLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplica
 
   async onModuleInit(): Promise<void> {
     installTraceContext();
-    this.health.register(
-      this.kafka ?? {
-        healthKey: 'bus',
-        checkHealth: async () => ({ up: true, details: { transport: 'in-process' } }),
-      },
-    );
+    this.health.register({ healthKey: 'bus', checkHealth: () => this.checkBus() });
     await this.bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: TOPIC_PARTITIONS })));
+  }
+
+  /**
+   * The broker (or the in-process bus), and every consumer: one that crashed and is not a member
+   * of its group again yet takes no messages, so the bus is down until it is.
+   */
+  private async checkBus(): Promise<HealthReport> {
+    const connection: HealthReport = this.kafka
+      ? await this.kafka.checkHealth()
+      : { up: true, details: { transport: 'in-process' } };
+    const subscriptions = this.bus.subscriptionStatus();
+    return {
+      up: connection.up && subscriptions.every((s) => s.state !== 'restarting'),
+      details: {
+        ...connection.details,
+        consumers: Object.fromEntries(
+          subscriptions.map((s) => [
+            s.group,
+            {
+              state: s.state,
+              restarts: s.restarts,
+              retrying_partitions: s.retryingPartitions,
+              ...(s.lastError === undefined ? {} : { last_error: s.lastError }),
+            },
+          ]),
+        ),
+      },
+    };
   }
 
   /**
@@ -54,6 +123,7 @@ class MessagingLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplica
   async beforeApplicationShutdown(): Promise<void> {
     await this.bus.close();
     await this.kafka?.close();
+    await this.journal?.close();
   }
 }
 
@@ -72,15 +142,20 @@ class MessagingLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplica
         config.kafka ? new KafkaConnection(config.kafka) : null,
     },
     {
+      provide: DEAD_LETTER_JOURNAL,
+      inject: [APP_CONFIG],
+      useFactory: deadLetterJournal,
+    },
+    {
       provide: MessageBus,
-      inject: [KAFKA_CONNECTION],
-      useFactory: (kafka: KafkaConnection | null): MessageBus =>
+      inject: [KAFKA_CONNECTION, DEAD_LETTER_JOURNAL],
+      useFactory: (kafka: KafkaConnection | null, journal: Journal | null): MessageBus =>
         kafka
           ? new KafkaBus(kafka.kafka, {
               defaultPartitions: TOPIC_PARTITIONS,
               namespace: kafka.config.namespace,
             })
-          : new InProcessBus(TOPIC_PARTITIONS),
+          : new InProcessBus(TOPIC_PARTITIONS, { deadLetters: journal?.journal }),
     },
     BusReadiness,
     EventBusServer,

@@ -8,6 +8,13 @@ import {
   type Subscription,
 } from './message-bus';
 
+/** What PostgreSQL says to every session when it restarts: a transient failure. */
+function adminShutdown(): Error {
+  return Object.assign(new Error('terminating connection due to administrator command'), {
+    code: '57P01',
+  });
+}
+
 export interface BusFixture {
   bus: MessageBus;
   /** Time to wait for deliveries: a Kafka group needs seconds to join. */
@@ -177,6 +184,90 @@ export function describeBusContract(
         [DeadLetterHeaders.originalTopic]: topic,
         [DeadLetterHeaders.group]: group,
       });
+    });
+
+    it('retries a transient failure past the retries of unknown failures, then handles it once', async () => {
+      const topic = await newTopic();
+      const group = `g-${randomUUID()}`;
+      let failures = 0;
+      const received = await collect(topic, group, async (message) => {
+        if (message.value === 'flaky' && failures < 10) {
+          failures += 1;
+          throw adminShutdown();
+        }
+      });
+      const dead = await collect(deadLetterTopic(topic, group), `dlq-reader-${randomUUID()}`);
+
+      await fixture.bus.publish([
+        { topic, key: 'user-1', value: 'flaky' },
+        { topic, key: 'user-1', value: 'after' },
+      ]);
+
+      await eventually(
+        () => expect(received.map((m) => m.value)).toEqual(['flaky', 'after']),
+        fixture.timeoutMs,
+      );
+      expect(failures).toBe(10); // the retry policy allows 2 retries of an unknown failure
+      expect(dead).toEqual([]);
+    });
+
+    it('holds back only the partition whose message waits for its next attempt', async () => {
+      const topic = await newTopic(3);
+      const group = `g-${randomUUID()}`;
+      let released = false;
+      let blockedPartition: number | undefined;
+      const receivedWhileBlocked: IncomingMessage[] = [];
+      const received = await collect(topic, group, async (message) => {
+        if (message.value === 'blocked' && !released) {
+          blockedPartition = message.partition;
+          throw adminShutdown();
+        }
+        if (!released) receivedWhileBlocked.push(message);
+      });
+
+      const publishing = fixture.bus.publish([
+        { topic, key: 'blocked-user', value: 'blocked' },
+        ...Array.from({ length: 30 }, (_, i) => ({ topic, key: `user-${i}`, value: `m${i}` })),
+      ]);
+      // In one process, publish resolves once every message is handled: after the release.
+      publishing.catch(() => undefined);
+
+      await eventually(() => {
+        expect(blockedPartition).toBeDefined();
+        expect(receivedWhileBlocked.length).toBeGreaterThan(0);
+      }, fixture.timeoutMs);
+      // Order holds: nothing behind the waiting message of its partition went ahead of it.
+      expect(receivedWhileBlocked.filter((m) => m.partition === blockedPartition)).toEqual([]);
+      released = true;
+      await publishing;
+      await eventually(() => expect(received).toHaveLength(31), fixture.timeoutMs);
+      expect(received.filter((m) => m.value === 'blocked')).toHaveLength(1);
+    });
+
+    it('stops while a message waits for its next attempt, leaving it unhandled', async () => {
+      const topic = await newTopic();
+      const group = `g-${randomUUID()}`;
+      let attempts = 0;
+      const subscription = await fixture.bus.subscribe({
+        group,
+        topics: [topic],
+        retry: { retries: 2, initialDelayMs: 10, maxDelayMs: 50 },
+        handler: async () => {
+          attempts += 1;
+          throw adminShutdown();
+        },
+      });
+
+      const publishing = fixture.bus.publish([{ topic, key: 'user-1', value: 'never' }]);
+      publishing.catch(() => undefined);
+      await eventually(() => expect(attempts).toBeGreaterThan(1), fixture.timeoutMs);
+
+      await subscription.stop();
+      // The in-process publish fails (the relay keeps the event); a Kafka publish had resolved.
+      await publishing.then(
+        () => undefined,
+        (error: unknown) => expect(String(error)).toMatch(/stopped before/),
+      );
     });
 
     it('dead-letters a message that can never be handled at once, without retries', async () => {

@@ -17,14 +17,20 @@ export interface IncomingMessage {
 
 export type MessageHandler = (message: IncomingMessage) => Promise<void>;
 
+/**
+ * How a failing message is retried (see classifyError): a transient failure for as long as it
+ * takes, a non-retriable one not at all, one of unknown kind `retries` times. The delay doubles from
+ * `initialDelayMs` up to `maxDelayMs` (with jitter); the cap is also the longest a partition waits
+ * after its dependency is back.
+ */
 export interface RetryPolicy {
-  /** Attempts after the first one before the message goes to the dead-letter topic. */
+  /** Attempts after the first for an error of unknown kind, before it goes to the dead-letter topic. */
   retries: number;
   initialDelayMs: number;
   maxDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { retries: 3, initialDelayMs: 100, maxDelayMs: 2000 };
+export const DEFAULT_RETRY: RetryPolicy = { retries: 10, initialDelayMs: 200, maxDelayMs: 10_000 };
 
 export interface SubscriptionOptions {
   /** The consumer group: each group sees every message once; its members share the partitions. */
@@ -39,6 +45,23 @@ export interface SubscriptionOptions {
 export interface Subscription {
   /** Finishes the message in hand, records progress, and leaves the group. */
   stop(): Promise<void>;
+}
+
+/** What /health reports of one subscription. */
+export interface SubscriptionStatus {
+  group: string;
+  topics: string[];
+  /**
+   * `running`: a member of its group (or joining it); `restarting`: its consumer crashed and is
+   * being started again; `stopped`: stopped on purpose.
+   */
+  state: 'running' | 'restarting' | 'stopped';
+  /** Times its consumer was started again after a crash. */
+  restarts: number;
+  /** The last crash, while restarting. */
+  lastError?: string;
+  /** Partitions held back while one of their messages waits for its next attempt. */
+  retryingPartitions: number;
 }
 
 export interface TopicSpec {
@@ -79,18 +102,26 @@ export function deadLetterTopic(topic: string, group: string): string {
 export const DeadLetterHeaders = {
   error: 'x-dlq-error',
   errorType: 'x-dlq-error-type',
+  /** `non-retriable`, or `unknown` once its retries ran out (see classifyError). */
+  errorClass: 'x-dlq-error-class',
   attempts: 'x-dlq-attempts',
   originalTopic: 'x-dlq-original-topic',
   originalPartition: 'x-dlq-original-partition',
   originalOffset: 'x-dlq-original-offset',
   group: 'x-dlq-group',
   failedAt: 'x-dlq-failed-at',
+  /**
+   * On a replayed copy in the original topic: the one consumer group it is for. Every other group
+   * skips it (each handled the original already).
+   */
+  replayFor: 'x-dlq-replay-for',
 } as const;
 
 /**
  * The bus port. Two transports with the same semantics: Kafka (distributed) and in-process
- * (embedded): per-key order, consumer groups, retries with exponential backoff, then a dead-letter
- * topic per group while the partition moves on; at-least-once delivery.
+ * (embedded): per-key order, consumer groups, retries with exponential backoff (transient
+ * failures for as long as it takes, holding back only their partition), a dead-letter topic per group
+ * for the messages that cannot be handled, while the partition moves on; at-least-once delivery.
  */
 export abstract class MessageBus {
   abstract readonly transport: 'kafka' | 'in-process';
@@ -101,4 +132,6 @@ export abstract class MessageBus {
   abstract subscribe(options: SubscriptionOptions): Promise<Subscription>;
   /** Stops every subscription (draining the messages in hand), then the producer. */
   abstract close(): Promise<void>;
+  /** The state of every subscription, for /health. */
+  abstract subscriptionStatus(): SubscriptionStatus[];
 }

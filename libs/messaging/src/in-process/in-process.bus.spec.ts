@@ -1,4 +1,5 @@
 import { describeBusContract } from '../bus/bus.contract-suite';
+import { InMemoryDeadLetterStore } from '../dead-letters/in-memory-dead-letter.store';
 import { InProcessBus } from './in-process.bus';
 
 let bus: InProcessBus;
@@ -41,8 +42,9 @@ describe('InProcessBus', () => {
     );
   });
 
-  it('keeps dead letters for inspection', async () => {
-    const local = new InProcessBus();
+  it('keeps dead letters in its journal', async () => {
+    const journal = new InMemoryDeadLetterStore();
+    const local = new InProcessBus(3, { deadLetters: journal });
     await local.ensureTopics([{ name: 't', partitions: 1 }]);
     await local.subscribe({
       group: 'g',
@@ -55,6 +57,9 @@ describe('InProcessBus', () => {
 
     await local.publish([{ topic: 't', key: 'k', value: 'bad' }]);
 
-    expect(local.deadLetters('t.dlq.g').map((m) => m.value)).toEqual(['bad']);
+    const [letter] = await journal.show({ group: 'g', topic: 't' });
+    expect(letter).toMatchObject({ value: 'bad', replayed: false });
+    expect(letter?.headers).toMatchObject({ 'x-dlq-error': 'no', 'x-dlq-error-class': 'unknown' });
+    await local.close();
   });
 });

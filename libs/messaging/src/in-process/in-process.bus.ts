@@ -1,18 +1,32 @@
 import { Logger } from '@nestjs/common';
 import {
+  deadLetterTopic,
   MessageBus,
   type IncomingMessage,
   type OutgoingMessage,
   type Subscription,
   type SubscriptionOptions,
+  type SubscriptionStatus,
   type TopicSpec,
 } from '../bus/message-bus';
-import { deadLetter, handleWithRetries, retryPolicy } from '../bus/retrying-handler';
+import {
+  asError,
+  backoffDelay,
+  deadLetter,
+  handleWithRetries,
+  retryPolicy,
+  sleep,
+} from '../bus/retrying-handler';
+import type { DeadLetterJournal } from '../dead-letters/dead-letter.store';
+import { InMemoryDeadLetterStore } from '../dead-letters/in-memory-dead-letter.store';
 
 interface Delivery {
   message: IncomingMessage;
   done: () => void;
+  fail: (error: Error) => void;
 }
+
+type Outcome = { delivered: true } | { delivered: false; error: Error };
 
 /** One group's queue for one partition of one topic: handled strictly in order. */
 class PartitionQueue {
@@ -20,8 +34,10 @@ class PartitionQueue {
   private running = false;
   private idle: Promise<void> = Promise.resolve();
   private resolveIdle: (() => void) | undefined;
+  /** A message of this partition waits for its next attempt. */
+  retrying = false;
 
-  constructor(private readonly process: (message: IncomingMessage) => Promise<void>) {}
+  constructor(private readonly process: (message: IncomingMessage) => Promise<Outcome>) {}
 
   push(delivery: Delivery): void {
     this.items.push(delivery);
@@ -38,8 +54,9 @@ class PartitionQueue {
 
   private async drain(): Promise<void> {
     for (let item = this.items.shift(); item; item = this.items.shift()) {
-      await this.process(item.message);
-      item.done();
+      const outcome = await this.process(item.message);
+      if (outcome.delivered) item.done();
+      else item.fail(outcome.error);
     }
     this.running = false;
     this.resolveIdle?.();
@@ -49,7 +66,7 @@ class PartitionQueue {
 interface Group {
   options: SubscriptionOptions;
   queues: Map<string, PartitionQueue>;
-  stopped: boolean;
+  stopping: AbortController;
 }
 
 /** FNV-1a: a stable key-to-partition hash, so one key always lands on one partition. */
@@ -62,12 +79,25 @@ function partitionOf(key: string, partitions: number): number {
   return hash % partitions;
 }
 
+export interface InProcessBusOptions {
+  /**
+   * Where dead letters are kept, and replays asked for: PostgreSQL in the embedded process
+   * (PostgresDeadLetterStore); in memory when none is given.
+   */
+  deadLetters?: DeadLetterJournal;
+  /** How often to look for replays an operator asked for. */
+  replayPollMs?: number;
+}
+
 /**
  * The embedded mode's bus, with Kafka's semantics inside one process: topics with partitions, one
- * key's messages in order, consumer groups, retries with backoff, then the group's dead-letter
- * topic. `publish` resolves once every subscribed group has handled (or dead-lettered) each
- * message: durability comes from the publisher's outbox, which records its position only then.
- * Dead letters are kept (the newest 1,000 per topic) for inspection.
+ * key's messages in order, consumer groups, retries with backoff (transient failures for as long
+ * as it takes, while the group's other partitions go on), then the dead-letter journal and the
+ * group's dead-letter topic. `publish` resolves once every subscribed group has handled (or
+ * dead-lettered) each message, and rejects when a group stopped before it could: durability
+ * comes from the publisher's outbox, which records its position only then. So a partition that
+ * waits for a dependency holds back the publish that carries its message (the relay that
+ * publishes it waits too), which in one process is the same outage anyway.
  */
 export class InProcessBus extends MessageBus {
   readonly transport = 'in-process' as const;
@@ -75,11 +105,17 @@ export class InProcessBus extends MessageBus {
   private readonly partitions = new Map<string, number>();
   private readonly offsets = new Map<string, number>();
   private readonly groups = new Set<Group>();
-  private readonly retained = new Map<string, IncomingMessage[]>();
+  private readonly journal: DeadLetterJournal;
+  private replayTimer: NodeJS.Timeout | undefined;
+  private replaying: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly defaultPartitions = 3) {
+  constructor(
+    private readonly defaultPartitions = 3,
+    private readonly options: InProcessBusOptions = {},
+  ) {
     super();
+    this.journal = options.deadLetters ?? new InMemoryDeadLetterStore();
   }
 
   async ensureTopics(topics: TopicSpec[]): Promise<void> {
@@ -110,12 +146,10 @@ export class InProcessBus extends MessageBus {
         value: outgoing.value,
         headers: { ...outgoing.headers },
       };
-      if (outgoing.topic.includes('.dlq.')) this.retain(message);
       for (const group of this.groups) {
-        if (group.stopped || !group.options.topics.includes(outgoing.topic)) continue;
-        handled.push(
-          new Promise<void>((done) => this.queueFor(group, offsetKey).push({ message, done })),
-        );
+        if (group.stopping.signal.aborted || !group.options.topics.includes(outgoing.topic))
+          continue;
+        handled.push(this.deliver(group, message));
       }
     }
     await Promise.all(handled);
@@ -128,60 +162,160 @@ export class InProcessBus extends MessageBus {
       }
       await this.ensureTopics([
         {
-          name: `${topic}.dlq.${options.group}`,
+          name: deadLetterTopic(topic, options.group),
           partitions: this.partitions.get(topic) ?? this.defaultPartitions,
         },
       ]);
     }
-    const group: Group = { options, queues: new Map(), stopped: false };
+    const group: Group = { options, queues: new Map(), stopping: new AbortController() };
     this.groups.add(group);
+    this.startReplays();
     return {
       stop: async () => {
-        group.stopped = true;
+        group.stopping.abort();
         await Promise.all([...group.queues.values()].map((queue) => queue.whenIdle()));
         this.groups.delete(group);
       },
     };
   }
 
+  subscriptionStatus(): SubscriptionStatus[] {
+    return [...this.groups].map((group) => ({
+      group: group.options.group,
+      topics: group.options.topics,
+      state: group.stopping.signal.aborted ? 'stopped' : 'running',
+      restarts: 0,
+      retryingPartitions: [...group.queues.values()].filter((q) => q.retrying).length,
+    }));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.replayTimer);
     await Promise.all(
       [...this.groups].map(async (group) => {
-        group.stopped = true;
+        group.stopping.abort();
         await Promise.all([...group.queues.values()].map((queue) => queue.whenIdle()));
       }),
     );
+    await this.replaying;
     this.groups.clear();
   }
 
-  /** The dead-lettered messages of a topic (newest last), as a DLQ reader would see them. */
-  deadLetters(topic: string): IncomingMessage[] {
-    return [...(this.retained.get(topic) ?? [])];
+  private deliver(group: Group, message: IncomingMessage): Promise<void> {
+    return new Promise<void>((done, fail) =>
+      this.queueFor(group, `${message.topic}:${message.partition}`).push({ message, done, fail }),
+    );
   }
 
   private queueFor(group: Group, partitionKey: string): PartitionQueue {
     let queue = group.queues.get(partitionKey);
     if (!queue) {
-      const policy = retryPolicy(group.options.retry);
-      queue = new PartitionQueue(async (message) => {
-        const outcome = await handleWithRetries(message, group.options.handler, policy);
-        if (!outcome.ok) {
-          this.logger.warn(
-            `${group.options.group}: dead-lettering ${message.topic}/${message.partition}@${message.offset} after ${outcome.attempts} attempt(s): ${outcome.error.message}`,
-          );
-          await this.publish([deadLetter(message, group.options.group, outcome)]);
-        }
-      });
+      const created: PartitionQueue = new PartitionQueue((message) =>
+        this.handle(group, created, message),
+      );
+      queue = created;
       group.queues.set(partitionKey, queue);
     }
     return queue;
   }
 
-  private retain(message: IncomingMessage): void {
-    const list = this.retained.get(message.topic) ?? [];
-    list.push(message);
-    if (list.length > 1000) list.shift();
-    this.retained.set(message.topic, list);
+  private async handle(
+    group: Group,
+    queue: PartitionQueue,
+    message: IncomingMessage,
+  ): Promise<Outcome> {
+    const name = group.options.group;
+    const signal = group.stopping.signal;
+    const where = `${message.topic}/${message.partition}@${message.offset}`;
+    const outcome = await handleWithRetries(
+      message,
+      group.options.handler,
+      retryPolicy(group.options.retry),
+      {
+        signal,
+        onRetry: (failure, attempts, decision) => {
+          queue.retrying = true;
+          if (attempts === 1 || attempts % 10 === 0) {
+            this.logger.warn(
+              `${name}: ${where} failed (${decision.errorClass}, attempt ${attempts}), its partition waits ${Math.round(decision.delayMs)} ms: ${failure.message}`,
+            );
+          }
+        },
+      },
+    );
+    queue.retrying = false;
+    switch (outcome.kind) {
+      case 'handled':
+        return { delivered: true };
+      case 'stopped':
+        return {
+          delivered: false,
+          error: new Error(`${name} stopped before ${where} was handled`, { cause: outcome.error }),
+        };
+      case 'dead-letter': {
+        this.logger.warn(
+          `${name}: dead-lettering ${where} after ${outcome.attempts} attempt(s) (${outcome.errorClass}): ${outcome.error.message}`,
+        );
+        const copy = deadLetter(message, name, outcome);
+        // Kept before the partition moves on; the journal's database may be away for a while.
+        for (let attempts = 1; ; attempts++) {
+          try {
+            await this.journal.record(name, message, copy);
+            break;
+          } catch (error) {
+            this.logger.warn(
+              `${name}: keeping the dead letter of ${where} failed: ${asError(error).message}`,
+            );
+            if (!(await sleep(backoffDelay(attempts, retryPolicy(group.options.retry)), signal))) {
+              return { delivered: false, error: asError(error) };
+            }
+          }
+        }
+        // Readers of the dead-letter topic in this process see it too, as on Kafka, without this
+        // partition waiting for them: the journal has it already.
+        void this.publish([copy]).catch((error: unknown) =>
+          this.logger.warn(`${name}: a reader of ${copy.topic} failed: ${asError(error).message}`),
+        );
+        return { delivered: true };
+      }
+      default: {
+        const unknown: never = outcome;
+        throw new Error(`unknown handling outcome ${String(unknown)}`);
+      }
+    }
+  }
+
+  /** Looks for replays an operator asked for (`npm run dlq -- replay`) every few seconds. */
+  private startReplays(): void {
+    if (this.replayTimer) return;
+    this.replayTimer = setInterval(() => {
+      this.replaying ??= this.replayRequested()
+        .catch((error: unknown) =>
+          this.logger.warn(`looking for dead letters to replay failed: ${asError(error).message}`),
+        )
+        .finally(() => (this.replaying = undefined));
+    }, this.options.replayPollMs ?? 2000);
+    this.replayTimer.unref();
+  }
+
+  /** Delivers each requested dead letter to its group again (its partition, in order), once. */
+  private async replayRequested(): Promise<void> {
+    const groups = [...this.groups].filter((g) => !g.stopping.signal.aborted);
+    const requests = await this.journal.replayRequests(
+      [...new Set(groups.map((g) => g.options.group))],
+      100,
+    );
+    for (const request of requests) {
+      const group = groups.find(
+        (g) => g.options.group === request.group && !g.stopping.signal.aborted,
+      );
+      if (!group || this.closed) return;
+      const partitions = this.partitions.get(request.message.topic) ?? this.defaultPartitions;
+      const partition = partitionOf(request.message.key, partitions);
+      await this.deliver(group, { ...request.message, partition });
+      await this.journal.markReplayed(request.id);
+      this.logger.log(`${request.group}: replayed dead letter ${request.id}`);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { KafkaJSNonRetriableError, type Consumer, type Kafka, type Producer } from 'kafkajs';
 import { describeBusContract, eventually } from '../bus/bus.contract-suite';
-import type { IncomingMessage } from '../bus/message-bus';
+import { MessageTooLargeError, type IncomingMessage } from '../bus/message-bus';
 import { KafkaBus } from './kafka.bus';
 import { KafkaConnection } from './kafka-connection';
 
@@ -117,4 +118,166 @@ describe('KafkaBus (real broker)', () => {
     expect(violations).toEqual([]);
     await Promise.all([publisher.close(), ...members.map((m) => m.close())]);
   }, 120_000);
+});
+
+describe('KafkaBus faults (real broker)', () => {
+  let local: KafkaConnection;
+
+  beforeAll(() => {
+    local = new KafkaConnection({
+      brokers: (process.env.KAFKA_BROKERS as string).split(','),
+      clientId: 'studypath-faults',
+    });
+  });
+
+  afterAll(async () => {
+    await local.close();
+  });
+
+  /** The real client, with `patch` applied to each producer or consumer it makes. */
+  function patched(patch: {
+    producer?: (producer: Producer, index: number) => void;
+    consumer?: (consumer: Consumer, index: number) => void;
+  }): { kafka: Kafka; producers: Producer[]; consumers: Consumer[] } {
+    const producers: Producer[] = [];
+    const consumers: Consumer[] = [];
+    const kafka = new Proxy(local.kafka, {
+      get(target, property, receiver) {
+        if (property === 'producer') {
+          return (...args: Parameters<Kafka['producer']>) => {
+            const producer = target.producer(...args);
+            patch.producer?.(producer, producers.length);
+            producers.push(producer);
+            return producer;
+          };
+        }
+        if (property === 'consumer') {
+          return (...args: Parameters<Kafka['consumer']>) => {
+            const consumer = target.consumer(...args);
+            patch.consumer?.(consumer, consumers.length);
+            consumers.push(consumer);
+            return consumer;
+          };
+        }
+        return Reflect.get(target, property, receiver) as unknown;
+      },
+    });
+    return { kafka, producers, consumers };
+  }
+
+  it('maps the broker refusing a message for its size to MessageTooLargeError, and publishes on', async () => {
+    const bus = new KafkaBus(local.kafka);
+    const topic = `too-large.${randomUUID()}`;
+    const admin = local.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic,
+            numPartitions: 1,
+            configEntries: [{ name: 'max.message.bytes', value: '2048' }],
+          },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    try {
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      const refused = bus.publish([{ topic, key: 'k', value: 'x'.repeat(10_000) }]);
+
+      await expect(refused).rejects.toBeInstanceOf(MessageTooLargeError);
+      await expect(refused).rejects.toThrow(/MESSAGE_TOO_LARGE|RECORD_LIST_TOO_LARGE/);
+      await expect(bus.publish([{ topic, key: 'k', value: 'small' }])).resolves.toBeUndefined();
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('replaces a producer after a failed publish, so that the next publish goes through', async () => {
+    const faulty = patched({
+      producer: (producer, index) => {
+        if (index > 0) return;
+        // A producer the broker no longer takes (e.g. its idempotent sequence is out of order).
+        producer.sendBatch = () =>
+          Promise.reject(new KafkaJSNonRetriableError('OUT_OF_ORDER_SEQUENCE_NUMBER'));
+      },
+    });
+    const bus = new KafkaBus(faulty.kafka);
+    const topic = `rebuild.${randomUUID()}`;
+    await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+    const received: string[] = [];
+    await bus.subscribe({
+      group: `rebuild-${randomUUID()}`,
+      topics: [topic],
+      handler: async (message) => {
+        received.push(message.value);
+      },
+    });
+    try {
+      await expect(bus.publish([{ topic, key: 'k', value: 'lost' }])).rejects.toThrow(
+        /OUT_OF_ORDER_SEQUENCE_NUMBER/,
+      );
+      await bus.publish([{ topic, key: 'k', value: 'through' }]);
+
+      await eventually(() => expect(received).toEqual(['through']), 30_000);
+      expect(faulty.producers).toHaveLength(2);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('starts a consumer again after a crash kafkajs does not recover from, and reports it', async () => {
+    let failCommits = 1;
+    const faulty = patched({
+      consumer: (consumer) => {
+        const commit = consumer.commitOffsets.bind(consumer);
+        consumer.commitOffsets = async (offsets) => {
+          if (failCommits > 0) {
+            failCommits -= 1;
+            // A bug around a handler: kafkajs deems a TypeError unrecoverable and stops the consumer.
+            throw new TypeError("Cannot read properties of undefined (reading 'offset')");
+          }
+          return commit(offsets);
+        };
+      },
+    });
+    const bus = new KafkaBus(faulty.kafka, {
+      restartPolicy: { initialDelayMs: 50, maxDelayMs: 500 },
+    });
+    const topic = `crash.${randomUUID()}`;
+    const group = `crash-${randomUUID()}`;
+    await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+    const received: string[] = [];
+    const crashes: boolean[] = [];
+    const subscription = await bus.subscribe({
+      group,
+      topics: [topic],
+      handler: async (message) => {
+        received.push(message.value);
+      },
+    });
+    const [first] = faulty.consumers as [Consumer];
+    first.on(first.events.CRASH, ({ payload }) => crashes.push(payload.restart));
+    try {
+      await bus.publish([{ topic, key: 'k', value: 'first' }]);
+      await eventually(() => expect(crashes).toEqual([false]), 30_000);
+      await bus.publish([{ topic, key: 'k', value: 'second' }]);
+
+      // 'first' was handled but not committed when the consumer crashed: delivered once more.
+      await eventually(() => expect(received).toEqual(['first', 'first', 'second']), 30_000);
+      expect(faulty.consumers).toHaveLength(2);
+      await eventually(
+        () =>
+          expect(bus.subscriptionStatus()).toEqual([
+            expect.objectContaining({ group, state: 'running', restarts: 1 }),
+          ]),
+        30_000,
+      );
+    } finally {
+      await subscription.stop();
+      await bus.close();
+    }
+  });
 });

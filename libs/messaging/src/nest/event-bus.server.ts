@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
+import { TOPIC_PARTITIONS } from '@studypath/contracts';
 import { APP_CONFIG, type AppConfig } from '@studypath/platform';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { BusReadiness } from '../bus/bus-readiness';
-import { MessageBus, type Subscription } from '../bus/message-bus';
+import { deadLetterTopic, MessageBus, type Subscription } from '../bus/message-bus';
 import { dispatchEvents } from '../events/event-codec';
 import { BusContext, EVENT_ROUTE, eventPattern, type EventRoute } from './handle-events.decorator';
 
@@ -84,7 +85,17 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
 
   private async subscribeAll(): Promise<void> {
     for (const [name, group] of this.groups()) {
-      const topics = [...new Set(group.routes.flatMap((r) => r.definitions.map((d) => d.topic)))];
+      const topics = [
+        ...new Set(
+          group.routes.flatMap((r) =>
+            r.definitions.map((d) =>
+              r.deadLettersOf === undefined ? d.topic : deadLetterTopic(d.topic, r.deadLettersOf),
+            ),
+          ),
+        ),
+      ];
+      // A dead-letter topic may not exist yet: its group may subscribe after this one.
+      await this.bus.ensureTopics(topics.map((name) => ({ name, partitions: TOPIC_PARTITIONS })));
       const subscription = await this.bus.subscribe({
         group: name,
         topics,

@@ -7,6 +7,11 @@ import type { IncomingMessage, RetryPolicy } from '../bus/message-bus';
 
 export interface HandleEventsOptions {
   retry?: Partial<RetryPolicy>;
+  /**
+   * Takes the events that consumer group dead-lettered (its `<topic>.dlq.<group>` topics), instead
+   * of the events' own topics: a service can see what its workers gave up on.
+   */
+  deadLettersOf?: string;
   /** Partitions handled at once; a function reads it from the configuration at start-up. */
   partitionConcurrency?: number | ((config: AppConfig) => number);
 }
@@ -19,7 +24,10 @@ export interface EventRoute extends HandleEventsOptions {
 
 export const EVENT_ROUTE = 'studypath:event-route';
 
-/** The second argument of a handler: the Kafka (or in-process) message and the consumer group. */
+/**
+ * The Kafka (or in-process) message and the consumer group of a handler: its second argument when
+ * the first is marked `@Payload()` and this one `@Ctx()` (Nest passes only the payload otherwise).
+ */
 export class BusContext extends BaseRpcContext<[IncomingMessage, string]> {
   getMessage(): IncomingMessage {
     return this.getArgByIndex(0);

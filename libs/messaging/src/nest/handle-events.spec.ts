@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Controller } from '@nestjs/common';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import {
   TASK_STREAM_EVENTS,
@@ -13,7 +14,7 @@ import { envelope, eventually } from '@studypath/testing';
 import { deadLetterTopic, MessageBus, type IncomingMessage } from '../bus/message-bus';
 import { encodeEvent } from '../events/event-codec';
 import { MessagingModule } from '../messaging.module';
-import { HandleEvents } from './handle-events.decorator';
+import { BusContext, HandleEvents } from './handle-events.decorator';
 
 @Controller()
 class TaskWatcher {
@@ -36,6 +37,19 @@ class TaskWatcher {
   }
 }
 
+@Controller()
+class GaveUpWatcher {
+  readonly gaveUp: { event: EnvelopeOf<typeof TaskStarted>; error: string | undefined }[] = [];
+
+  @HandleEvents('watcher-dead-letters', [TaskStarted], { deadLettersOf: 'watcher' })
+  async onDeadLettered(
+    @Payload() event: EnvelopeOf<typeof TaskStarted>,
+    @Ctx() context: BusContext,
+  ): Promise<void> {
+    this.gaveUp.push({ event, error: context.getMessage().headers['x-dlq-error'] });
+  }
+}
+
 /** Collects what the bus dead-letters for the watcher's group. */
 async function readDeadLetters(bus: MessageBus): Promise<IncomingMessage[]> {
   const dead: IncomingMessage[] = [];
@@ -52,17 +66,17 @@ async function readDeadLetters(bus: MessageBus): Promise<IncomingMessage[]> {
 describe('@HandleEvents (a NestJS transport strategy over the in-process bus)', () => {
   /** Runs `test` on an application that serves the TaskWatcher, and closes it afterwards. */
   async function withWatcher(
-    test: (bus: MessageBus, watcher: TaskWatcher) => Promise<void>,
+    test: (bus: MessageBus, watcher: TaskWatcher, gaveUp: GaveUpWatcher) => Promise<void>,
   ): Promise<void> {
     const moduleRef = await Test.createTestingModule({
       imports: [PlatformModule.forRoot(loadConfig({ role: 'embedded', env: {} })), MessagingModule],
-      controllers: [TaskWatcher],
+      controllers: [TaskWatcher, GaveUpWatcher],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     try {
       await app.init();
       await startEventHandlers(app);
-      await test(app.get(MessageBus), app.get(TaskWatcher));
+      await test(app.get(MessageBus), app.get(TaskWatcher), app.get(GaveUpWatcher));
     } finally {
       await app.close();
     }
@@ -114,5 +128,16 @@ describe('@HandleEvents (a NestJS transport strategy over the in-process bus)', 
       await eventually(() => expect(dead).toHaveLength(1), 2000);
       expect(dead[0]?.headers['x-dlq-error-type']).toBe('NonRetriableError');
       expect(watcher.started).toEqual([]);
+    }));
+
+  it("serves a group's dead letters, decoded, to a handler that names the group", () =>
+    withWatcher(async (bus, watcher, gaveUp) => {
+      watcher.failuresLeft = 2;
+      const ids = { task_id: randomUUID(), path_id: randomUUID() };
+      await bus.publish([encodeEvent(envelope(TaskStarted, ids))]);
+
+      await eventually(() => expect(gaveUp.gaveUp).toHaveLength(1), 2000);
+      expect(gaveUp.gaveUp[0]?.event.data).toEqual(ids);
+      expect(gaveUp.gaveUp[0]?.error).toBe('the watcher is unwell');
     }));
 });
