@@ -2,8 +2,10 @@ import { Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
 import { AnalyticsDatabase, AnalyticsEventStore } from './analytics.database';
 import { ProgressCache } from './application/progress-cache';
+import { ProgressQueries } from './application/progress-queries.service';
 import { RecordProgress } from './application/record-progress.usecase';
 import { TaskEventsHandler } from './consumers/task-events.handler';
+import { ProgressController } from './http/progress.controller';
 import { ProgressProjector } from './projections/progress.projector';
 import { ProgressRepository } from './projections/progress.repository';
 
@@ -11,7 +13,13 @@ import { ProgressRepository } from './projections/progress.repository';
   imports: [
     EventStoreModule.forService({ database: AnalyticsDatabase, eventStore: AnalyticsEventStore }),
   ],
-  controllers: [TaskEventsHandler],
-  providers: [ProgressRepository, ProgressProjector, ProgressCache, RecordProgress],
+  controllers: [ProgressController, TaskEventsHandler],
+  providers: [
+    ProgressRepository,
+    ProgressProjector,
+    ProgressCache,
+    RecordProgress,
+    ProgressQueries,
+  ],
 })
 export class AnalyticsServiceModule {}

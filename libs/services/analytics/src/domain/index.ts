@@ -5,3 +5,4 @@ export * from './progress-from-history';
 export * from './progress.read-model';
 export * from './streaks';
 export * from './task-board';
+export * from './dashboard';
