@@ -4,7 +4,10 @@ import { APP_CONFIG, isLoopbackHost, type AppConfig } from '@studypath/platform'
 import { ProblemBankModule } from '@studypath/problem-bank';
 import { CodeRunner, createCodeRunner, HttpCodeRunner } from '@studypath/sandbox';
 import { EvaluateSubmission } from './application/evaluate-submission.usecase';
+import { StuckSubmissionsSweeper } from './application/stuck-submissions.sweeper';
 import { SubmissionQueries } from './application/submission-queries.service';
+import { loadSweeperConfig, SWEEPER_CONFIG } from './application/sweeper.config';
+import { DeadLetteredSubmissionHandler } from './consumers/dead-lettered-submission.handler';
 import { TaskSubmittedHandler } from './consumers/task-submitted.handler';
 import { EvaluationDatabase, EvaluationEventStore } from './evaluation.database';
 import { SubmissionsController } from './http/submissions.controller';
@@ -16,11 +19,13 @@ import { TaskEvaluationsRepository } from './projections/task-evaluations.reposi
     ProblemBankModule.forRoot(),
     EventStoreModule.forService({ database: EvaluationDatabase, eventStore: EvaluationEventStore }),
   ],
-  controllers: [SubmissionsController, TaskSubmittedHandler],
+  controllers: [SubmissionsController, TaskSubmittedHandler, DeadLetteredSubmissionHandler],
   providers: [
     TaskEvaluationsRepository,
     EvaluateSubmission,
     SubmissionQueries,
+    StuckSubmissionsSweeper,
+    { provide: SWEEPER_CONFIG, useFactory: () => loadSweeperConfig(process.env) },
     SubmissionFinishedListener,
     {
       provide: CodeRunner,

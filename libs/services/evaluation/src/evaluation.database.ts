@@ -2,6 +2,7 @@ import { eventStoreMigration, type EventStoreTables } from '@studypath/event-sto
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreateTaskEvaluations1764400000003 } from './migrations/1764400000003-create-task-evaluations';
 import { RecordFailureCauses1764400000005 } from './migrations/1764400000005-record-failure-causes';
+import { SweepStuckSubmissions1765000000007 } from './migrations/1765000000007-sweep-stuck-submissions';
 
 /** The evaluation service's event store: its append-only log, relayed to its topic. */
 export const EvaluationEventStore: EventStoreTables = {
@@ -16,5 +17,6 @@ export const EvaluationDatabase: ServiceDatabaseOptions = {
     eventStoreMigration(EvaluationEventStore),
     CreateTaskEvaluations1764400000003,
     RecordFailureCauses1764400000005,
+    SweepStuckSubmissions1765000000007,
   ],
 };

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { EnvelopeOf, TaskSubmitted } from '@studypath/contracts';
 import { assertNever } from '@studypath/decider';
 import {
   InjectEventStore,
@@ -7,6 +6,7 @@ import {
   type Inbox,
   type PostgresEventStore,
 } from '@studypath/event-store';
+import { classifyError } from '@studypath/messaging';
 import { ProblemBank } from '@studypath/problem-bank';
 import { CodeRunner } from '@studypath/sandbox';
 import type { EntityManager } from 'typeorm';
@@ -27,12 +27,19 @@ import {
   FREE_FAILURE_WINDOW_HOURS,
   isOverCap,
 } from '../domain/infrastructure-failure-cap';
-import { TaskEvaluationsRepository } from '../projections/task-evaluations.repository';
+import {
+  TaskEvaluationsRepository,
+  type StuckSubmission,
+  type SubmissionDelivery,
+} from '../projections/task-evaluations.repository';
 
 /** The consumer group of the evaluation workers, and the name their inbox records go by. */
 export const EVALUATION_CONSUMER_GROUP = 'evaluation';
 
-type SubmittedEvent = EnvelopeOf<typeof TaskSubmitted>;
+/** The inbox name of a submission the sweeper gave up without knowing its `task.submitted`. */
+const SWEEPER_INBOX = 'evaluation-sweeper';
+
+type SubmittedEvent = SubmissionDelivery;
 
 /**
  * Runs a submission against its problem's hidden tests, with exactly one effect however often it
@@ -58,12 +65,57 @@ export class EvaluateSubmission {
     const started = Date.now();
     const outcome = await this.capFreeFailures(
       event.data,
-      givenUpAfter(tries) ?? (await this.run(event.data)),
+      givenUpAfter(tries) ?? (await this.runReleasingOnTransientFailure(event.data)),
     );
     await this.finish(event, outcome);
     this.logger.log(
       `submission ${event.data.submission_id}: ${outcomeSummary(outcome)} in ${Date.now() - started} ms`,
     );
+  }
+
+  /**
+   * Ends a stuck submission with `outcome` (`evaluation.failed`), under its delivery's inbox key:
+   * a worker still holding its message records nothing more when it finishes.
+   */
+  async giveUp(stuck: StuckSubmission, outcome: EvaluationOutcome): Promise<void> {
+    const { delivery } = stuck;
+    const [consumer, key] =
+      delivery.event_id === null
+        ? [SWEEPER_INBOX, delivery.data.submission_id]
+        : [EVALUATION_CONSUMER_GROUP, delivery.event_id];
+    const finished = await this.inbox.handleOnce(consumer, key, async (manager) => {
+      await this.record(delivery.data.submission_id, outcome, manager);
+      await this.publish(
+        { ...delivery, event_id: delivery.event_id ?? undefined },
+        outcome,
+        manager,
+      );
+    });
+    if (finished.handled) {
+      this.logger.warn(
+        `submission ${delivery.data.submission_id}: ${outcomeSummary(outcome)} (given up by the sweeper)`,
+      );
+    }
+  }
+
+  /**
+   * A run that failed because a dependency is away (the problem bank, PostgreSQL: classifyError)
+   * gives its claim back, so that the retries of its message, however many, do not count as
+   * crashed workers; any other failure keeps the try counted (MAX_WORKER_TRIES).
+   */
+  private async runReleasingOnTransientFailure(submission: Submission): Promise<EvaluationOutcome> {
+    try {
+      return await this.run(submission);
+    } catch (error) {
+      if (classifyError(error) === 'transient') {
+        await this.repository.release(submission.submission_id).catch((releaseError: unknown) => {
+          this.logger.warn(
+            `submission ${submission.submission_id}: giving back its claim failed: ${String(releaseError)}`,
+          );
+        });
+      }
+      throw error;
+    }
   }
 
   /** A failing problem bank or sandbox throws: the bus retries the message (then the DLQ). */
@@ -164,7 +216,7 @@ export class EvaluateSubmission {
 
   /** Appends `evaluation.completed` or `evaluation.failed`, caused by the submission. */
   private async publish(
-    event: SubmittedEvent,
+    event: Omit<SubmittedEvent, 'event_id'> & { event_id: string | undefined },
     outcome: EvaluationOutcome,
     manager: EntityManager,
   ): Promise<void> {

@@ -9,9 +9,9 @@ import type { RunResult } from '@studypath/sandbox';
  *   timed out, ...). That is `evaluation.completed`, and it counts as an attempt.
  * - it could not run: the problem bank does not know the problem, the sandbox could not be set up
  *   (`infrastructure_error`, which the runner only reports before user code runs), or the
- *   submission crashed its worker MAX_WORKER_TRIES times. That is `evaluation.failed`, free for the
- *   learner, except that the sandbox's failures on one code are capped
- *   (infrastructure-failure-cap.ts).
+ *   submission crashed its worker MAX_WORKER_TRIES times, or it was still not evaluated after the
+ *   sweeper's re-drives (stuck-submission.ts). That is `evaluation.failed`, free for the learner,
+ *   except that the sandbox's failures on one code are capped (infrastructure-failure-cap.ts).
  */
 
 /** A submission whose evaluation crashed its worker this many times is given up (never the user's fault). */
@@ -26,7 +26,9 @@ export type FailureCause =
   /** the submission stopped its worker MAX_WORKER_TRIES times */
   | 'worker_stopped'
   /** the problem bank does not know the problem */
-  | 'problem_unknown';
+  | 'problem_unknown'
+  /** not evaluated within its time budget, re-driven by the sweeper and still not (stuck-submission.ts) */
+  | 'stalled';
 
 export type EvaluationOutcome =
   | { kind: 'ran'; result: RunResult; suiteHash: string }

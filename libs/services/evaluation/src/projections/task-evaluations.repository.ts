@@ -54,30 +54,34 @@ export class TaskEvaluationsRepository {
    * or undefined when it is finished already. Claiming before running is what makes a worker that
    * crashed mid-run show up as one more try.
    */
-  async claim(event: EnvelopeOf<typeof TaskSubmitted>): Promise<number | undefined> {
-    const submission = event.data;
+  async claim(event: SubmissionDelivery): Promise<number | undefined> {
     const rows = (await this.dataSource.query(
       `INSERT INTO evaluation.task_evaluations
-         (submission_id, task_id, path_id, user_id, problem_id, language, code, code_hash, attempt, state, worker_tries, queued_at, started_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'running', 1, $10, now())
+         (submission_id, task_id, path_id, user_id, problem_id, language, code, code_hash, attempt, state, worker_tries,
+          queued_at, started_at, event_id, correlation_id, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'running', 1, $10, now(), $11, $12, $13)
        ON CONFLICT (submission_id) DO UPDATE
-         SET worker_tries = evaluation.task_evaluations.worker_tries + 1, state = 'running', started_at = now()
+         SET worker_tries = evaluation.task_evaluations.worker_tries + 1, state = 'running', started_at = now(),
+             event_id = coalesce(evaluation.task_evaluations.event_id, EXCLUDED.event_id),
+             correlation_id = coalesce(evaluation.task_evaluations.correlation_id, EXCLUDED.correlation_id),
+             traceparent = coalesce(evaluation.task_evaluations.traceparent, EXCLUDED.traceparent)
          WHERE evaluation.task_evaluations.state IN ('queued', 'running')
        RETURNING worker_tries`,
-      [
-        submission.submission_id,
-        submission.task_id,
-        submission.path_id,
-        event.user_id,
-        submission.problem_id,
-        submission.language,
-        submission.code,
-        codeHashOf(submission.code),
-        submission.attempt,
-        event.occurred_at,
-      ],
+      [...submissionValues(event), event.event_id, event.correlation_id, event.traceparent ?? null],
     )) as { worker_tries: number }[];
     return rows[0]?.worker_tries;
+  }
+
+  /**
+   * Gives back a claim whose run failed for a reason outside the submission (a dependency away):
+   * the try does not count as a crashed worker, and the submission waits for its next delivery.
+   */
+  async release(submissionId: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE evaluation.task_evaluations SET state = 'queued', worker_tries = greatest(worker_tries - 1, 0)
+        WHERE submission_id = $1 AND state = 'running'`,
+      [submissionId],
+    );
   }
 
   async recordResult(
@@ -144,6 +148,62 @@ export class TaskEvaluationsRepository {
     return rows[0]?.failures ?? 0;
   }
 
+  /**
+   * Records a submission whose `task.submitted` was dead-lettered before any worker took it, as
+   * queued, so that the sweeper finds it. Nothing changes for one already recorded.
+   */
+  async recordDeadLettered(event: SubmissionDelivery): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `INSERT INTO evaluation.task_evaluations
+         (submission_id, task_id, path_id, user_id, problem_id, language, code, code_hash, attempt, state, worker_tries,
+          queued_at, event_id, correlation_id, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $11, $12, $13)
+       ON CONFLICT (submission_id) DO NOTHING
+       RETURNING 1`,
+      [...submissionValues(event), event.event_id, event.correlation_id, event.traceparent ?? null],
+    )) as unknown[];
+    return rows.length === 1;
+  }
+
+  /**
+   * Takes the stuck submissions (domain/stuck-submission.ts) for a re-drive, oldest first: counts
+   * the re-drive and restarts their clock, so the next sweep leaves them alone for a budget.
+   * In the sweeper's transaction, which holds its lock.
+   */
+  async takeStuck(before: Date, limit: number, manager: EntityManager): Promise<StuckSubmission[]> {
+    const [rows] = (await manager.query(
+      `UPDATE evaluation.task_evaluations SET redrives = redrives + 1, redriven_at = now()
+        WHERE submission_id IN (
+          SELECT submission_id FROM evaluation.task_evaluations
+           WHERE state IN ('queued', 'running') AND queued_at < $1
+             AND (redriven_at IS NULL OR redriven_at < $1)
+             AND (state = 'queued' OR started_at IS NULL OR started_at < $1)
+           ORDER BY queued_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING submission_id, task_id, path_id, user_id, problem_id, language, code, attempt,
+                  queued_at, event_id, correlation_id, traceparent, redrives`,
+      [before, limit],
+    )) as [StuckRow[], number];
+    return rows.map((row) => ({
+      redrives: row.redrives,
+      delivery: {
+        event_id: row.event_id,
+        user_id: row.user_id,
+        occurred_at: new Date(row.queued_at).toISOString(),
+        correlation_id: row.correlation_id ?? row.submission_id,
+        traceparent: row.traceparent,
+        data: {
+          submission_id: row.submission_id,
+          task_id: row.task_id,
+          path_id: row.path_id,
+          problem_id: row.problem_id,
+          language: row.language,
+          code: row.code,
+          attempt: row.attempt,
+        },
+      },
+    }));
+  }
+
   /** By primary key, owner-scoped: another user's submission is simply not found. */
   async findForOwner(userId: string, submissionId: string): Promise<SubmissionRow | undefined> {
     const rows = (await this.dataSource.query(
@@ -152,4 +212,49 @@ export class TaskEvaluationsRepository {
     )) as SubmissionRow[];
     return rows[0];
   }
+}
+
+/** What a worker needs of a `task.submitted` to evaluate it (all of it but its stream position). */
+export type SubmissionDelivery = Pick<
+  EnvelopeOf<typeof TaskSubmitted>,
+  'event_id' | 'user_id' | 'occurred_at' | 'correlation_id' | 'traceparent' | 'data'
+>;
+
+/**
+ * A submission the sweeper took: how often it has now been re-driven, and its delivery as its
+ * consumer got it. `event_id` is null for a row recorded before deliveries were kept: it cannot be
+ * re-driven under its inbox key.
+ */
+export interface StuckSubmission {
+  redrives: number;
+  delivery: Omit<SubmissionDelivery, 'event_id'> & { event_id: string | null };
+}
+
+interface StuckRow extends Pick<
+  Submission,
+  'submission_id' | 'task_id' | 'path_id' | 'problem_id' | 'language' | 'code' | 'attempt'
+> {
+  user_id: string;
+  queued_at: Date;
+  event_id: string | null;
+  correlation_id: string | null;
+  traceparent: string | null;
+  redrives: number;
+}
+
+/** The first ten columns of a submission's row, from its delivery. */
+function submissionValues(event: SubmissionDelivery): unknown[] {
+  const submission = event.data;
+  return [
+    submission.submission_id,
+    submission.task_id,
+    submission.path_id,
+    event.user_id,
+    submission.problem_id,
+    submission.language,
+    submission.code,
+    codeHashOf(submission.code),
+    submission.attempt,
+    event.occurred_at,
+  ];
 }
