@@ -68,7 +68,6 @@ export function dashboardOf(paths: readonly DashboardPath[], now: Date): Dashboa
     status: p.status,
     view: progressView(p.state, now),
   }));
-  const open = paths.filter((p) => p.status !== 'archived');
   const today = summaries[0]?.view.today ?? localDay(now.getTime(), 'UTC');
   const thisWeek = weekStart(today);
   const trendStarts = Array.from({ length: TREND_WEEKS }, (_, i) =>
@@ -82,8 +81,9 @@ export function dashboardOf(paths: readonly DashboardPath[], now: Date): Dashboa
   const topics: WeakTopic[] = [];
   let daysToInterview: number | null = null;
 
-  for (const path of open) {
-    const view = summaries.find((s) => s.pathId === path.pathId)!.view;
+  for (const [i, path] of paths.entries()) {
+    if (path.status === 'archived') continue;
+    const view = summaries[i]?.view ?? progressView(path.state, now);
     const next = nextTaskOf(path.board);
     if (!nextTask && next) nextTask = { pathId: path.pathId, ...next };
     streak.current = Math.max(streak.current, view.streaks.current);
