@@ -20,3 +20,33 @@ describeDeadLetterStoreContract(
     await database.drop();
   },
 );
+
+describe('PostgresDeadLetterStore', () => {
+  it('shows and replays dead letters in the order they died, past id 9 (numbers, not their text)', async () => {
+    const db = await createTestDatabase([MessagingDatabase]);
+    try {
+      const store = new PostgresDeadLetterStore(await db.dataSource(MessagingDatabase));
+      for (let i = 1; i <= 12; i++) {
+        const message = {
+          topic: 'task-events',
+          partition: 0,
+          offset: String(i),
+          key: `k${i}`,
+          value: `v${i}`,
+          headers: {},
+        };
+        await store.record('g', message, { ...message, topic: 'task-events.dlq.g' });
+      }
+      const shown = await store.show({ group: 'g', topic: 'task-events' });
+      expect(shown.map((d) => d.key)).toEqual(Array.from({ length: 12 }, (_, i) => `k${i + 1}`));
+
+      await store.replay({ group: 'g', topic: 'task-events' }, { limit: 12 });
+      const requests = await store.replayRequests(['g'], 12);
+      expect(requests.map((r) => r.message.key)).toEqual(
+        Array.from({ length: 12 }, (_, i) => `k${i + 1}`),
+      );
+    } finally {
+      await db.drop();
+    }
+  });
+});

@@ -76,9 +76,10 @@ export class PostgresDeadLetterStore extends DeadLetterStore implements DeadLett
   async replayRequests(groups: string[], limit: number): Promise<ReplayRequest[]> {
     if (groups.length === 0) return [];
     const rows = (await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM messaging.dead_letters
+      // d.id: the bigint column; a bare `id` would be the text alias of the select list.
+      `SELECT ${COLUMNS} FROM messaging.dead_letters d
         WHERE replay_requested_at IS NOT NULL AND replayed_at IS NULL AND consumer_group = ANY($1)
-        ORDER BY consumer_group, id LIMIT $2`,
+        ORDER BY d.consumer_group, d.id LIMIT $2`,
       [groups, limit],
     )) as DeadLetterRow[];
     return rows.map((row) => ({
@@ -122,8 +123,8 @@ export class PostgresDeadLetterStore extends DeadLetterStore implements DeadLett
 
   async show(queue: DeadLetterQueueRef, options: { limit?: number } = {}): Promise<DeadLetter[]> {
     const rows = (await this.dataSource.query(
-      `SELECT ${COLUMNS} FROM messaging.dead_letters
-        WHERE consumer_group = $1 AND topic = $2 ORDER BY id LIMIT $3`,
+      `SELECT ${COLUMNS} FROM messaging.dead_letters d
+        WHERE consumer_group = $1 AND topic = $2 ORDER BY d.id LIMIT $3`,
       [queue.group, queue.topic, options.limit ?? 100],
     )) as DeadLetterRow[];
     return rows.map((row) => ({
