@@ -1,6 +1,7 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreatePathProgress1765200000001 } from './migrations/1765200000001-create-path-progress';
+import { PathProgressPeerColumns1765200000002 } from './migrations/1765200000002-path-progress-peer-columns';
 
 /** The analytics service's event store: its append-only log, relayed to its topic. */
 export const AnalyticsEventStore: EventStoreTables = { schema: 'analytics', eventsTable: 'events' };
@@ -8,5 +9,9 @@ export const AnalyticsEventStore: EventStoreTables = { schema: 'analytics', even
 /** The schema the analytics service owns, and the migrations that build it, oldest first. */
 export const AnalyticsDatabase: ServiceDatabaseOptions = {
   schema: AnalyticsEventStore.schema,
-  migrations: [eventStoreMigration(AnalyticsEventStore), CreatePathProgress1765200000001],
+  migrations: [
+    eventStoreMigration(AnalyticsEventStore),
+    CreatePathProgress1765200000001,
+    PathProgressPeerColumns1765200000002,
+  ],
 };

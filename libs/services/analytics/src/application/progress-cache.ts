@@ -14,6 +14,7 @@ export class ProgressCache {
 
   static progressKey = (pathId: string): string => `analytics:progress:${pathId}`;
   static timelineKey = (pathId: string): string => `analytics:timeline:${pathId}`;
+  static percentilesKey = (pathId: string): string => `analytics:percentiles:${pathId}`;
   static dashboardKey = (userId: string): string => `analytics:dashboard:${userId}`;
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -33,6 +34,7 @@ export class ProgressCache {
       [
         ProgressCache.progressKey(pathId),
         ProgressCache.timelineKey(pathId),
+        ProgressCache.percentilesKey(pathId),
         ProgressCache.dashboardKey(userId),
       ].map((key) =>
         this.cache.delete(key).catch((error: unknown) => {

@@ -5,11 +5,14 @@ import {
   dayNumber,
   dayOfNumber,
   localDay,
+  peerComparisonOf,
+  peerFiguresOf,
   progressTimeline,
   progressView,
   weekStart,
   type Dashboard,
   type LocalDay,
+  type PeerComparison,
   type ProgressView,
   type TimelineBucket,
   type TimelineBucketSize,
@@ -22,6 +25,12 @@ import { ProgressCache } from './progress-cache';
  * read racing an event (it read before the event, cached after the drop) can serve.
  */
 export const PROGRESS_CACHE_TTL_MS = 60_000;
+
+/**
+ * How long a peer comparison stays cached. The path's own events drop it; other learners' events
+ * do not (there are too many of them), so it may lag the cohort by this much.
+ */
+export const PERCENTILES_CACHE_TTL_MS = 5 * 60_000;
 
 /** The widest timeline one request may ask for. */
 export const MAX_TIMELINE_BUCKETS = 400;
@@ -102,6 +111,21 @@ export class ProgressQueries {
       await this.cache.set(key, entry, PROGRESS_CACHE_TTL_MS);
     }
     return { etag: pathTag(entry), value: timelineOf(entry, query) };
+  }
+
+  /** Where the path stands among its track's learners: counts from the database, never rows. */
+  async percentiles(userId: string, pathId: string): Promise<Tagged<PeerComparison>> {
+    const key = ProgressCache.percentilesKey(pathId);
+    const cached = await this.cache.get<Tagged<PeerComparison> & { userId: string }>(key);
+    if (cached?.userId === userId) return { etag: cached.etag, value: cached.value };
+    const row = await this.mustFind(userId, pathId);
+    const counts = row.state.trackId
+      ? await this.repository.countPeersBelow(row.state.trackId, userId, peerFiguresOf(row.state))
+      : [];
+    const value = peerComparisonOf(row.state, counts);
+    const etag = `W/"${createHash('sha1').update(JSON.stringify(value)).digest('base64url')}"`;
+    await this.cache.set(key, { userId, etag, value }, PERCENTILES_CACHE_TTL_MS);
+    return { etag, value };
   }
 
   async dashboard(userId: string, now: Date): Promise<Tagged<Dashboard>> {

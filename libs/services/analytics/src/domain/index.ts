@@ -6,3 +6,4 @@ export * from './progress.read-model';
 export * from './streaks';
 export * from './task-board';
 export * from './dashboard';
+export * from './peer-comparison';

@@ -2,6 +2,7 @@ import { Controller, Get, Param, ParseUUIDPipe, Query, Req, Res } from '@nestjs/
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiExtraModels,
   ApiHeader,
   ApiNotFoundResponse,
   ApiNotModifiedResponse,
@@ -16,11 +17,18 @@ import { ProgressQueries } from '../application/progress-queries.service';
 import { withEntityTag } from './entity-tag';
 import {
   DashboardResponse,
+  ModulePercentilesResponse,
+  PercentilesResponse,
   ProgressResponse,
   TimelineQueryDto,
   TimelineResponse,
 } from './progress.dto';
-import { dashboardResponse, progressResponse, timelineResponse } from './progress.view';
+import {
+  dashboardResponse,
+  percentilesResponse,
+  progressResponse,
+  timelineResponse,
+} from './progress.view';
 
 const IfNoneMatch = ApiHeader({
   name: 'If-None-Match',
@@ -80,6 +88,27 @@ export class ProgressController {
       new Date(),
     );
     return withEntityTag(request, response, etag, () => timelineResponse(value));
+  }
+
+  @Get('study-paths/:id/percentiles')
+  @RateLimit('read')
+  @ApiOperation({
+    summary:
+      'Where you stand per module among the learners of your track: anonymous accuracy and completed-task percentiles, for cohorts of at least 20 (docs/progress.md)',
+  })
+  @IfNoneMatch
+  @ApiExtraModels(ModulePercentilesResponse)
+  @ApiOkResponse({ type: PercentilesResponse })
+  @NotModified
+  @ApiNotFoundResponse({ type: ErrorResponse, description: 'No such path of yours' })
+  async percentiles(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', ParseUUIDPipe) id: string,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<PercentilesResponse | undefined> {
+    const { etag, value } = await this.queries.percentiles(user.id, id);
+    return withEntityTag(request, response, etag, () => percentilesResponse(id, value));
   }
 
   @Get('dashboard')

@@ -171,3 +171,62 @@ export class DashboardResponse {
   @ApiProperty({ example: 45, nullable: true }) days_to_interview!: number | null;
   @ApiProperty({ type: [DashboardPathResponse] }) paths!: DashboardPathResponse[];
 }
+
+export class PercentileResponse {
+  @ApiProperty({
+    example: 72,
+    nullable: true,
+    description:
+      'Share (0-100) of the other learners of the track, with an attempt in the module, whose figure is lower than yours',
+  })
+  percentile!: number | null;
+
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    enum: ['cohort smaller than 20', 'no attempts in this module yet'],
+    description: 'Why there is no percentile (null when there is one)',
+  })
+  reason!: string | null;
+}
+
+export class ModulePercentilesResponse {
+  @ApiProperty({
+    example: 143,
+    nullable: true,
+    description:
+      'Learners of the track with an attempt in the module, you included; null below the minimum cohort',
+  })
+  cohort_size!: number | null;
+
+  @ApiProperty({ type: PercentileResponse, description: 'Accuracy: passing / counted evaluations' })
+  accuracy!: PercentileResponse;
+
+  @ApiProperty({ type: PercentileResponse, description: 'Tasks completed' })
+  completed!: PercentileResponse;
+}
+
+export class PercentilesResponse {
+  @ApiProperty({ format: 'uuid' }) path_id!: string;
+  @ApiProperty({ example: 'meta-swe', nullable: true }) track_id!: string | null;
+  @ApiProperty({ example: 20, description: 'The smallest cohort a percentile is shown for' })
+  min_cohort!: number;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { $ref: '#/components/schemas/ModulePercentilesResponse' },
+    example: {
+      'arrays-strings': {
+        cohort_size: 143,
+        accuracy: { percentile: 72, reason: null },
+        completed: { percentile: 55, reason: null },
+      },
+      graphs: {
+        cohort_size: null,
+        accuracy: { percentile: null, reason: 'cohort smaller than 20' },
+        completed: { percentile: null, reason: 'cohort smaller than 20' },
+      },
+    },
+  })
+  modules!: Record<string, ModulePercentilesResponse>;
+}

@@ -1,8 +1,10 @@
-import type { Dashboard, ProgressView, TimelineBucket } from '../domain';
+import type { Dashboard, PeerComparison, ProgressView, TimelineBucket } from '../domain';
 import type { Timeline } from '../application/progress-queries.service';
 import type {
   DashboardResponse,
+  ModulePercentilesResponse,
   ModuleProgressResponse,
+  PercentilesResponse,
   ProgressResponse,
   TimelineBucketResponse,
   TimelineResponse,
@@ -113,4 +115,13 @@ export function dashboardResponse(d: Dashboard): DashboardResponse {
       days_to_interview: p.view.daysToInterview,
     })),
   };
+}
+
+/** A path's peer comparison: its own percentiles only, in the API's spelling. */
+export function percentilesResponse(pathId: string, value: PeerComparison): PercentilesResponse {
+  const modules: Record<string, ModulePercentilesResponse> = {};
+  for (const [id, m] of Object.entries(value.modules)) {
+    modules[id] = { cohort_size: m.cohortSize, accuracy: m.accuracy, completed: m.completed };
+  }
+  return { path_id: pathId, track_id: value.trackId, min_cohort: value.minCohort, modules };
 }

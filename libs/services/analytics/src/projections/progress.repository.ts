@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { PathStatus, ProgressState, TaskBoard } from '../domain';
+import type { PathStatus, PeerCounts, PeerFigures, ProgressState, TaskBoard } from '../domain';
 
 /** One row of `analytics.path_progress`: a path's read model and where it stands in its streams. */
 export interface PathProgressRow {
@@ -86,5 +86,48 @@ export class ProgressRepository {
       `SELECT ${COLUMNS} FROM analytics.path_progress WHERE user_id = $1 ORDER BY updated_at DESC`,
       [userId],
     )) as PathProgressRow[];
+  }
+
+  /**
+   * For each of the given figures' modules: how many other learners of the track have attempted
+   * the module, and how many of them are below on accuracy and on tasks completed. Each other
+   * learner counts once, by the path of the track they changed last (archived paths not at all);
+   * `excludeUserId`'s own paths never count. Only counts come back. Index path_progress_track: the
+   * cost is one index range scan over the track's learners, reading their `modules` column.
+   */
+  async countPeersBelow(
+    trackId: string,
+    excludeUserId: string,
+    mine: PeerFigures[],
+  ): Promise<PeerCounts[]> {
+    if (mine.length === 0) return [];
+    const rows = (await this.dataSource.query(
+      `WITH others AS (
+         SELECT DISTINCT ON (user_id) modules
+           FROM analytics.path_progress
+          WHERE track_id = $1 AND user_id <> $2 AND status <> 'archived'
+          ORDER BY user_id, updated_at DESC
+       ), mine AS (
+         SELECT * FROM jsonb_to_recordset($3::jsonb) AS m(module text, accuracy float8, completed int)
+       ), theirs AS (
+         SELECT mine.*, o.modules -> mine.module AS tally FROM mine CROSS JOIN others o
+       )
+       SELECT module,
+              count(*)::int AS others,
+              count(*) FILTER (
+                WHERE (tally ->> 'passes')::float8 / (tally ->> 'attempts')::float8 < accuracy
+              )::int AS accuracy_below,
+              count(*) FILTER (WHERE (tally ->> 'completed')::int < completed)::int AS completed_below
+         FROM theirs
+        WHERE (tally ->> 'attempts')::int > 0
+        GROUP BY module`,
+      [trackId, excludeUserId, JSON.stringify(mine)],
+    )) as { module: string; others: number; accuracy_below: number; completed_below: number }[];
+    return rows.map((row) => ({
+      module: row.module as PeerCounts['module'],
+      others: row.others,
+      accuracyBelow: row.accuracy_below,
+      completedBelow: row.completed_below,
+    }));
   }
 }
