@@ -1,0 +1,333 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import {
+  AnalyticsDatabase,
+  AnalyticsEventStore,
+  ProgressCache,
+  ProgressProjector,
+  ProgressReplay,
+  ProgressRepository,
+  RecordProgress,
+  writeReplayed,
+  type TaskStreamEvent,
+} from '@studypath/analytics-service';
+import { META_SWE } from '@studypath/contracts';
+import { PostgresEventStore } from '@studypath/event-store';
+import { MemoryCache } from '@studypath/platform';
+import { openMigratedDataSource, runTypeScript, testToken } from '@studypath/testing';
+import autocannon from 'autocannon';
+import type { DataSource } from 'typeorm';
+import { log, runBench } from './bench-support';
+
+/**
+ * `npm run bench:analytics`: the analytics projections on the real PostgreSQL (and, for the API,
+ * the analytics service as its own process on the real Redis and Kafka).
+ *
+ * (a) Replay throughput: a generated history of BENCH_EVENTS (1,000,000) task-stream envelopes
+ *     (paths of about 50 events: tasks created, started, hints, failed and passed submissions, an
+ *     occasional infrastructure error, skips) folded the way a rebuild does: in memory by path, the
+ *     rows written BENCH_BATCH (500) paths per statement. Then, for comparison, the live path on
+ *     BENCH_LIVE_EVENTS (20,000) of them: one transaction per event (lock the row, fold, write it,
+ *     append the mastery update), one event at a time as a partition's consumer does.
+ * (b) GET /v1/study-paths/{id}/progress p50/p99 at light load (BENCH_CONNECTIONS, 4, unpaced
+ *     connections, BENCH_SECONDS, 20 s) with BENCH_USERS (10,000) users' read models in the table,
+ *     each request as a random user for their path; answers are cached in Redis as in production.
+ */
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 500);
+const LIVE_EVENTS = Number(process.env.BENCH_LIVE_EVENTS ?? 20_000);
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+
+const MINUTE = 60_000;
+const STATUSES_FAILED = ['failed', 'failed', 'failed', 'timeout', 'syntax_error'] as const;
+
+/** A small deterministic generator, so that runs are comparable. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One path's history as the path service records it: a stream per path and per task. */
+function pathHistory(index: number, targetEvents: number): TaskStreamEvent[] {
+  const rand = random(index + 1);
+  const pathId = randomUUID();
+  const userId = `bench-writer-${index}`;
+  const events: TaskStreamEvent[] = [];
+  const positions = new Map<string, number>();
+  let clock = Date.parse('2026-01-05T08:00:00Z') + Math.floor(rand() * 30) * 86_400_000;
+  const push = (streamId: string, event_type: string, data: Record<string, unknown>): void => {
+    const position = (positions.get(streamId) ?? 0) + 1;
+    positions.set(streamId, position);
+    events.push({
+      event_id: randomUUID(),
+      event_type,
+      schema_version: event_type === 'task.hint_requested' ? 2 : 1,
+      stream_id: streamId,
+      stream_position: position,
+      global_position: 0,
+      user_id: userId,
+      occurred_at: new Date(clock).toISOString(),
+      correlation_id: pathId,
+      causation_id: null,
+      traceparent: null,
+      data,
+    } as unknown as TaskStreamEvent);
+  };
+  const levels = Object.fromEntries(META_SWE.modules.map((m) => [m.id, 1]));
+  push(`path-${pathId}`, 'path.created', {
+    path_id: pathId,
+    track_id: META_SWE.id,
+    config: {
+      target_interview_date: '2026-06-01',
+      timezone: ['Europe/Berlin', 'America/New_York', 'UTC', 'Asia/Kolkata'][index % 4],
+      hours_per_week: 5,
+      starting_levels: levels,
+      personalization_weights: levels,
+      pending_tasks_ahead: 5,
+      max_attempts: 3,
+      expiry_days: 7,
+    },
+  });
+  for (let t = 0; events.length < targetEvents; t++) {
+    const module = META_SWE.modules[Math.floor(t / 4) % META_SWE.modules.length];
+    if (!module) break;
+    const taskId = randomUUID();
+    const stream = `task-${taskId}`;
+    const refs = { task_id: taskId, path_id: pathId };
+    clock += Math.floor(rand() * 20 * 60) * MINUTE + 30 * MINUTE;
+    push(stream, 'task.created', {
+      ...refs,
+      problem_id: `problem-${t % 40}`,
+      module: module.id,
+      topics: [`${module.id}-${t % 3}`, `${module.id}-${(t + 1) % 3}`],
+      difficulty: 1 + Math.min(4, Math.floor(t / 6)),
+      order: t,
+      source: t % 9 === 8 ? 'review' : 'adaptive',
+      proposal_id: randomUUID(),
+    });
+    if (rand() < 0.08) {
+      push(stream, 'task.skipped', refs);
+      continue;
+    }
+    clock += Math.floor(rand() * 60) * MINUTE;
+    push(stream, 'task.started', refs);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      if (rand() < 0.25) {
+        const hint = randomUUID();
+        push(stream, 'task.hint_requested', { ...refs, hint_request_id: hint, level: 1 });
+        push(stream, 'task.hint_delivered', {
+          ...refs,
+          hint_request_id: hint,
+          level: 1,
+          content: 'Try a map.',
+        });
+      }
+      clock += Math.floor(5 + rand() * 40) * MINUTE;
+      const submission = randomUUID();
+      push(stream, 'task.submitted', {
+        ...refs,
+        submission_id: submission,
+        problem_id: `problem-${t % 40}`,
+        language: 'python',
+        code: 'def solve(x):\n    return x\n',
+        attempt,
+      });
+      const roll = rand();
+      const status =
+        roll < 0.03
+          ? 'infrastructure_error'
+          : roll < 0.63
+            ? 'passed'
+            : (STATUSES_FAILED[Math.floor(rand() * STATUSES_FAILED.length)] ?? 'failed');
+      const passed = status === 'passed';
+      push(stream, 'task.evaluated', {
+        ...refs,
+        submission_id: submission,
+        status,
+        score: passed ? 1 : 0.25,
+        passed_tests: passed ? 8 : 2,
+        total_tests: status === 'infrastructure_error' ? 0 : 8,
+        runtime_ms: status === 'infrastructure_error' ? null : 40,
+        memory_kb: null,
+      });
+      if (passed) break;
+    }
+  }
+  return events;
+}
+
+/** Paths of about 50 events until `total` events, `chunk` paths at a time, interleaved by time. */
+function* history(total: number, chunk: number): Generator<TaskStreamEvent[]> {
+  let made = 0;
+  let index = 0;
+  while (made < total) {
+    const batch: TaskStreamEvent[] = [];
+    for (let p = 0; p < chunk && made < total; p++) {
+      const events = pathHistory(index++, Math.min(40 + (index % 20), total - made));
+      made += events.length;
+      batch.push(...events);
+    }
+    // Sort is stable: each stream stays in order, paths interleave as they would on the bus.
+    batch.sort((a, b) => a.occurred_at.localeCompare(b.occurred_at));
+    yield batch;
+  }
+}
+
+async function replay(dataSource: DataSource): Promise<void> {
+  log(
+    `(a) replay: ${EVENTS.toLocaleString('en')} events, in memory by path, ${BATCH} paths a write`,
+  );
+  let events = 0;
+  let paths = 0;
+  let foldMs = 0;
+  let writeMs = 0;
+  let generateMs = 0;
+  const started = performance.now();
+  let mark = performance.now();
+  let lastReport = started;
+  for (const batch of history(EVENTS, BATCH)) {
+    generateMs += performance.now() - mark;
+    mark = performance.now();
+    const projection = new ProgressReplay();
+    for (const event of batch) projection.apply(event);
+    const rows = projection.drain();
+    foldMs += performance.now() - mark;
+    mark = performance.now();
+    await writeReplayed(dataSource, 'analytics.path_progress', rows);
+    writeMs += performance.now() - mark;
+    events += batch.length;
+    paths += rows.length;
+    const now = performance.now();
+    if (now - lastReport > 5000 || events >= EVENTS) {
+      lastReport = now;
+      const rate = events / ((foldMs + writeMs) / 1000);
+      const eta = (EVENTS - events) / (events / ((now - started) / 1000));
+      log(
+        `  ${events.toLocaleString('en')}/${EVENTS.toLocaleString('en')} events (${((100 * events) / EVENTS).toFixed(0)}%), ${paths} paths, ${Math.round(rate).toLocaleString('en')} events/s, ETA ${eta.toFixed(0)} s`,
+      );
+    }
+    mark = performance.now();
+  }
+  const seconds = (foldMs + writeMs) / 1000;
+  log(
+    `replay into the projection: ${Math.round(events / seconds).toLocaleString('en')} events/s (${events.toLocaleString('en')} events, ${paths} paths in ${seconds.toFixed(1)} s: fold ${(foldMs / 1000).toFixed(1)} s, write ${(writeMs / 1000).toFixed(1)} s; generating the history took ${(generateMs / 1000).toFixed(1)} s more, not counted)`,
+  );
+}
+
+async function live(dataSource: DataSource): Promise<void> {
+  const record = new RecordProgress(
+    dataSource,
+    new PostgresEventStore(dataSource, AnalyticsEventStore),
+    new ProgressProjector(new ProgressRepository(dataSource)),
+    new ProgressCache(new MemoryCache()),
+  );
+  const events = history(LIVE_EVENTS, Math.ceil(LIVE_EVENTS / 40)).next().value ?? [];
+  log(`(a′) live path: ${events.length.toLocaleString('en')} events, one transaction each`);
+  const started = performance.now();
+  for (const [i, event] of events.entries()) {
+    await record.execute(event);
+    if ((i + 1) % 5000 === 0) log(`  ${i + 1}/${events.length}`);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  log(
+    `live projection (a transaction per event, mastery published): ${Math.round(events.length / seconds).toLocaleString('en')} events/s (${events.length} events in ${seconds.toFixed(1)} s)`,
+  );
+}
+
+/** BENCH_USERS readers, each with a path cloned from the replayed ones. */
+async function seedReaders(dataSource: DataSource): Promise<void> {
+  await dataSource.query(
+    `INSERT INTO analytics.path_progress (path_id, user_id, status, state, board, positions, version)
+     SELECT r.path_id, 'bench-user-' || u, s.status,
+            jsonb_set(s.state, '{pathId}', to_jsonb(r.path_id::text)), s.board, s.positions, s.version
+       FROM generate_series(1, $1::int) AS u
+      CROSS JOIN LATERAL (SELECT gen_random_uuid() AS path_id, u AS seq) r
+       JOIN (SELECT row_number() OVER (ORDER BY path_id) AS n, * FROM analytics.path_progress
+              WHERE user_id LIKE 'bench-writer-%') s
+         ON s.n = 1 + u % (SELECT count(*) FROM analytics.path_progress WHERE user_id LIKE 'bench-writer-%')`,
+    [USERS],
+  );
+  await dataSource.query('ANALYZE analytics.path_progress');
+}
+
+runBench(async ({ createDatabase, serverEnv }) => {
+  const url = await createDatabase('analytics');
+  const dataSource = await openMigratedDataSource({
+    ...AnalyticsDatabase,
+    url,
+    poolMax: 2,
+    applicationName: 'bench-analytics',
+  });
+  let server: ReturnType<typeof runTypeScript> | undefined;
+  try {
+    await replay(dataSource);
+    await live(dataSource);
+    log(`(b) seeding ${USERS} readers' paths`);
+    await seedReaders(dataSource);
+    const [count] = (await dataSource.query(
+      'SELECT count(*)::int AS n FROM analytics.path_progress',
+    )) as { n: number }[];
+    log(`  ${count?.n} read models in analytics.path_progress`);
+
+    server = runTypeScript(
+      'apps/analytics-service/src/main.ts',
+      serverEnv(url, { DATABASE_POOL_MAX: '8' }),
+    );
+    const [, base] = await server.waitFor(/listening on (http:\/\/\S+) /, 120_000);
+    const readers = Array.from({ length: USERS }, (_, i) => ({
+      token: testToken(`bench-user-${i + 1}`, 3600),
+      n: i + 1,
+    }));
+    const pathOf = new Map<number, string>(
+      (
+        (await dataSource.query(
+          `SELECT path_id, substring(user_id from 12)::int AS n FROM analytics.path_progress WHERE user_id LIKE 'bench-user-%'`,
+        )) as { path_id: string; n: number }[]
+      ).map((r) => [r.n, r.path_id]),
+    );
+    const first = readers[0];
+    const probe = await fetch(`${base}/v1/study-paths/${pathOf.get(first?.n ?? 0)}/progress`, {
+      headers: { authorization: `Bearer ${first?.token}` },
+    });
+    if (probe.status !== 200)
+      throw new Error(`GET progress answered ${probe.status}: ${await probe.text()}`);
+
+    const run = (seconds: number) =>
+      autocannon({
+        url: `${base}/v1/study-paths/${pathOf.get(1)}/progress`,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [
+          {
+            setupRequest: (request) => {
+              const reader = readers[Math.floor(Math.random() * readers.length)];
+              return {
+                ...request,
+                path: `/v1/study-paths/${pathOf.get(reader?.n ?? 1)}/progress`,
+                headers: { authorization: `Bearer ${reader?.token}` },
+              };
+            },
+          },
+        ],
+      });
+    log('  warming up (5 s)');
+    await run(5);
+    log(`  measuring: ${CONNECTIONS} connections, no pacing, ${SECONDS} s, a random reader each`);
+    const result = await run(SECONDS);
+    const errors = result.errors + result.timeouts + result.non2xx;
+    log(
+      `GET /v1/study-paths/{id}/progress, ${CONNECTIONS} connections, ${USERS} readers: p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${Math.round(result.requests.average)} requests/s, ${result.requests.total} requests (${errors} errors/timeouts/non-2xx)`,
+    );
+  } finally {
+    await server?.stop('SIGTERM');
+    await dataSource.destroy();
+  }
+});
