@@ -18,6 +18,12 @@ import { ProgressRepository } from '../projections/progress.repository';
 import { ProgressCache } from './progress-cache';
 import { RecordProgress } from './record-progress.usecase';
 
+/** The value, or a failure naming what was missing (instead of a non-null assertion). */
+function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`expected ${what}`);
+  return value;
+}
+
 const USER = 'user-analytics-1';
 
 /**
@@ -113,7 +119,7 @@ describe('RecordProgress: the progress projection (real PostgreSQL)', () => {
   it('folds a path as the domain does, each event once however often it is delivered, publishing mastery once per counted evaluation', async () => {
     const given = history();
     const events = enveloped(given);
-    const pathId = events[0]!.data.path_id;
+    const pathId = present(events[0], 'an event').data.path_id;
 
     // Delivered once, then everything again (a consumer restarted before its offsets committed),
     // then each event twice in a row (a retry after a lost commit acknowledgement).
@@ -131,7 +137,10 @@ describe('RecordProgress: the progress projection (real PostgreSQL)', () => {
     const row = await repository.find(USER, pathId);
     expect(row).toMatchObject({ user_id: USER, status: 'active', version: events.length });
     expect(row?.state).toEqual(expected);
-    const view = progressView(row!.state, new Date('2026-03-07T18:00:00Z'));
+    const view = progressView(
+      present(row, 'the progress row').state,
+      new Date('2026-03-07T18:00:00Z'),
+    );
     expect(view.totals).toMatchObject({ created: 3, completed: 2, attempts: 3, skipped: 1 });
     expect(view.hintIndependence).toBe(0.5);
 
@@ -157,15 +166,18 @@ describe('RecordProgress: the progress projection (real PostgreSQL)', () => {
     const given = new ProgressHistory('2026-03-07T12:00:00Z').path().task('a').task('b').skip('a');
     const events = enveloped(given);
     for (const event of events) await recordProgress.execute(event);
-    const pathId = events[0]!.data.path_id;
+    const pathId = present(events[0], 'an event').data.path_id;
     const row = await repository.find(USER, pathId);
-    expect(nextTaskOf(row!.board)).toMatchObject({ taskId: given.id('b'), status: 'pending' });
+    expect(nextTaskOf(present(row, 'the progress row').board)).toMatchObject({
+      taskId: given.id('b'),
+      status: 'pending',
+    });
     expect(await repository.find('someone-else', pathId)).toBeUndefined();
 
     const archived = enveloped(new ProgressHistory('2026-03-07T12:00:00Z').path().task('a'));
-    const archivedPath = archived[0]!.data.path_id;
+    const archivedPath = present(archived[0], 'an event').data.path_id;
     await recordProgress.execute({
-      ...archived[0]!,
+      ...present(archived[0], 'an event'),
       event_id: randomUUID(),
       event_type: 'path.archived',
       stream_position: 2,
@@ -174,6 +186,6 @@ describe('RecordProgress: the progress projection (real PostgreSQL)', () => {
     for (const event of archived) await recordProgress.execute(event);
     const gone = await repository.find(USER, archivedPath);
     expect(gone?.status).toBe('archived');
-    expect(nextTaskOf(gone!.board)).toBeNull();
+    expect(nextTaskOf(present(gone, 'the archived row').board)).toBeNull();
   });
 });
