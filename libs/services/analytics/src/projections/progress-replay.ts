@@ -55,6 +55,15 @@ export class ProgressReplay {
     return true;
   }
 
+  /** Paths built before (read back from a table), to go on from. */
+  seed(rows: ReplayedPath[]): void {
+    for (const row of rows) this.paths.set(row.path_id, row);
+  }
+
+  has(pathId: string): boolean {
+    return this.paths.has(pathId);
+  }
+
   get size(): number {
     return this.paths.size;
   }
