@@ -37,6 +37,8 @@ export interface RebuildProgress {
 
 /** The most paths held in memory at once; beyond, they are written out and read back when needed. */
 const PATHS_IN_MEMORY = 5_000;
+/** Rows per INSERT: a statement's parameter stays a few megabytes. */
+const ROWS_PER_STATEMENT = 500;
 
 type Positions = Map<string, Record<string, number>>;
 
@@ -114,7 +116,8 @@ export class RebuildProgressUseCase {
     const replay = new ProgressReplay();
     const flush = async (): Promise<void> => {
       const rows = replay.drain();
-      await writeReplayed(db, FRESH, rows);
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
+        await writeReplayed(db, FRESH, rows.slice(i, i + ROWS_PER_STATEMENT));
       for (const row of rows) written.add(row.path_id);
     };
     let cursor = from;
