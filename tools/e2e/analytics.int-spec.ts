@@ -187,6 +187,28 @@ describe('progress, timeline and dashboard (path, task-generation, evaluation an
     expect(
       (await call('GET', `/v1/study-paths/${pathId}/progress/timeline?bucket=month`, user)).status,
     ).toBe(400);
+
+    // Peer comparison: a learner alone on the track gets no percentile, and says why.
+    const peers = await call('GET', `/v1/study-paths/${pathId}/percentiles`, user);
+    expect(peers.status).toBe(200);
+    const standings = Object.values(
+      peers.body.modules as Record<
+        string,
+        { accuracy: { percentile: number | null; reason: string } }
+      >,
+    );
+    expect(standings.map((m) => m.accuracy.percentile)).toEqual(standings.map(() => null));
+    expect(standings.map((m) => m.accuracy.reason)).toContain('cohort smaller than 20');
+    expect(
+      (await call('GET', `/v1/study-paths/${pathId}/percentiles`, 'someone-else')).status,
+    ).toBe(404);
+    const openapi = (await (await fetch(`${e2e.running.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(openapi.paths).toHaveProperty(['/v1/study-paths/{id}/percentiles']);
+    expect(openapi.components.schemas).toHaveProperty('ModulePercentilesResponse');
+
     const url = `${e2e.running.url}/v1/study-paths/${pathId}/progress`;
     const headers = { authorization: `Bearer ${testToken(user)}` };
     const tagged = await fetch(url, { headers });
