@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import { classifyError } from '../bus/error-classification';
 import { deadLetterTopic } from '../bus/message-bus';
 import type { KafkaBus } from '../kafka/kafka.bus';
 import {
@@ -44,6 +45,9 @@ function headersOf(message: KafkaMessage): Record<string, string> {
  * one ended, so nothing is replayed twice, except a message whose publish was not committed when a
  * replay crashed (its group's consumer is idempotent).
  */
+/** Tries of one admin read before its transient error is given up on (about 15 s in all). */
+const ADMIN_ATTEMPTS = 8;
+
 export class KafkaDeadLetterStore extends DeadLetterStore {
   constructor(
     private readonly kafka: Kafka,
@@ -274,13 +278,22 @@ export class KafkaDeadLetterStore extends DeadLetterStore {
     }
   }
 
+  /**
+   * Runs admin reads, again on a transient broker answer: a dead-letter topic created a moment ago
+   * may have no leader yet ("This server is not the leader for that topic-partition").
+   */
   private async withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      return await work(admin);
-    } finally {
-      await admin.disconnect();
+    for (let attempt = 1; ; attempt++) {
+      const admin = this.kafka.admin();
+      try {
+        await admin.connect();
+        return await work(admin);
+      } catch (error) {
+        if (attempt >= ADMIN_ATTEMPTS || classifyError(error) !== 'transient') throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * 2 ** attempt, 3_000)));
+      } finally {
+        await admin.disconnect();
+      }
     }
   }
 }
