@@ -9,9 +9,10 @@ import {
   ProgressRepository,
   RecordProgress,
   writeReplayed,
+  type PeerFigures,
   type TaskStreamEvent,
 } from '@studypath/analytics-service';
-import { META_SWE } from '@studypath/contracts';
+import { META_SWE, type ModuleId } from '@studypath/contracts';
 import { PostgresEventStore } from '@studypath/event-store';
 import { MemoryCache } from '@studypath/platform';
 import { openMigratedDataSource, runTypeScript, testToken } from '@studypath/testing';
@@ -32,6 +33,8 @@ import { log, runBench } from './bench-support';
  * (b) GET /v1/study-paths/{id}/progress p50/p99 at light load (BENCH_CONNECTIONS, 4, unpaced
  *     connections, BENCH_SECONDS, 20 s) with BENCH_USERS (10,000) users' read models in the table,
  *     each request as a random user for their path; answers are cached in Redis as in production.
+ * (c) The peer comparison's query (ProgressRepository.countPeersBelow, uncached) over that table,
+ *     every path on the same track: BENCH_PEER_SAMPLES (50) runs for random readers, p50/p99.
  */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
@@ -39,6 +42,7 @@ const LIVE_EVENTS = Number(process.env.BENCH_LIVE_EVENTS ?? 20_000);
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const PEER_SAMPLES = Number(process.env.BENCH_PEER_SAMPLES ?? 50);
 
 const MINUTE = 60_000;
 const STATUSES_FAILED = ['failed', 'failed', 'failed', 'timeout', 'syntax_error'] as const;
@@ -258,6 +262,36 @@ async function seedReaders(dataSource: DataSource): Promise<void> {
   await dataSource.query('ANALYZE analytics.path_progress');
 }
 
+async function peerQuery(dataSource: DataSource): Promise<void> {
+  const repository = new ProgressRepository(dataSource);
+  const rows = (await dataSource.query(
+    `SELECT user_id, modules FROM analytics.path_progress WHERE user_id LIKE 'bench-user-%' ORDER BY random() LIMIT $1`,
+    [PEER_SAMPLES],
+  )) as {
+    user_id: string;
+    modules: Record<string, { attempts: number; passes: number; completed: number }>;
+  }[];
+  const times: number[] = [];
+  for (const row of rows) {
+    const mine = Object.entries(row.modules)
+      .filter(([, m]) => m.attempts > 0)
+      .map(([module, m]): PeerFigures => ({
+        module: module as ModuleId,
+        accuracy: m.passes / m.attempts,
+        completed: m.completed,
+      }));
+    const started = performance.now();
+    await repository.countPeersBelow(META_SWE.id, row.user_id, mine);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p: number) =>
+    times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)] ?? NaN;
+  log(
+    `(c) peer comparison query over ${rows.length} readers, uncached: p50 ${at(50).toFixed(1)} ms, p99 ${at(99).toFixed(1)} ms`,
+  );
+}
+
 runBench(async ({ createDatabase, serverEnv }) => {
   const url = await createDatabase('analytics');
   const dataSource = await openMigratedDataSource({
@@ -326,6 +360,7 @@ runBench(async ({ createDatabase, serverEnv }) => {
     log(
       `GET /v1/study-paths/{id}/progress, ${CONNECTIONS} connections, ${USERS} readers: p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${Math.round(result.requests.average)} requests/s, ${result.requests.total} requests (${errors} errors/timeouts/non-2xx)`,
     );
+    await peerQuery(dataSource);
   } finally {
     await server?.stop('SIGTERM');
     await dataSource.destroy();

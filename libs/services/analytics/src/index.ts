@@ -5,3 +5,4 @@ export { ProgressCache } from './application/progress-cache';
 export { ProgressProjector, type TaskStreamEvent } from './projections/progress.projector';
 export { ProgressRepository } from './projections/progress.repository';
 export { ProgressReplay, writeReplayed, type ReplayedPath } from './projections/progress-replay';
+export type { PeerFigures } from './domain';

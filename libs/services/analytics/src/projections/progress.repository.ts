@@ -110,15 +110,16 @@ export class ProgressRepository {
        ), mine AS (
          SELECT * FROM jsonb_to_recordset($3::jsonb) AS m(module text, accuracy float8, completed int)
        ), theirs AS (
-         SELECT mine.*, o.modules -> mine.module AS tally FROM mine CROSS JOIN others o
+         -- jsonb_each reads each learner's modules once (one detoast per row, not one per module)
+         SELECT t.module, t.tally FROM others o CROSS JOIN LATERAL jsonb_each(o.modules) AS t(module, tally)
        )
        SELECT module,
               count(*)::int AS others,
               count(*) FILTER (
-                WHERE (tally ->> 'passes')::float8 / (tally ->> 'attempts')::float8 < accuracy
+                WHERE (tally ->> 'passes')::float8 / (tally ->> 'attempts')::float8 < mine.accuracy
               )::int AS accuracy_below,
-              count(*) FILTER (WHERE (tally ->> 'completed')::int < completed)::int AS completed_below
-         FROM theirs
+              count(*) FILTER (WHERE (tally ->> 'completed')::int < mine.completed)::int AS completed_below
+         FROM theirs JOIN mine USING (module)
         WHERE (tally ->> 'attempts')::int > 0
         GROUP BY module`,
       [trackId, excludeUserId, JSON.stringify(mine)],
