@@ -160,6 +160,18 @@ function withConfig(state: ProgressState, config: PathConfig): ProgressState {
   };
 }
 
+/** A task skipped or expired: flagged once, and counted once in its module. */
+function endOnce(state: ProgressState, taskId: string, how: 'skipped' | 'expired'): ProgressState {
+  return withTask(state, taskId, (task, module) =>
+    task[how]
+      ? [task, module]
+      : [
+          { ...task, [how]: true },
+          { ...module, [how]: module[how] + 1 },
+        ],
+  );
+}
+
 function withTask(
   state: ProgressState,
   taskId: string,
@@ -271,23 +283,9 @@ export function evolveProgress(state: ProgressState, event: ProgressEvent): Prog
       );
     }
     case 'task.skipped':
-      return withTask(state, event.data.task_id, (task, module) =>
-        task.skipped
-          ? [task, module]
-          : [
-              { ...task, skipped: true },
-              { ...module, skipped: module.skipped + 1 },
-            ],
-      );
+      return endOnce(state, event.data.task_id, 'skipped');
     case 'task.expired':
-      return withTask(state, event.data.task_id, (task, module) =>
-        task.expired
-          ? [task, module]
-          : [
-              { ...task, expired: true },
-              { ...module, expired: module.expired + 1 },
-            ],
-      );
+      return endOnce(state, event.data.task_id, 'expired');
     default:
       return assertNever(event, 'event');
   }
