@@ -19,3 +19,19 @@ export const ALL_TOPICS: readonly TopicName[] = Object.values(Topics);
  * spread over partitions by key; raising it later reorders nothing already written.
  */
 export const TOPIC_PARTITIONS = 6;
+
+/** Retention that keeps every message: Kafka's `retention.ms=-1`. */
+export const RETAIN_FOREVER = -1;
+
+/**
+ * How long a topic keeps its messages (Kafka's `retention.ms`); a topic not listed keeps the
+ * cluster's default. The task-events topic is the full history of every path and task: the
+ * analytics read models are rebuilt from it (docs/progress.md, "Rebuild"), so it keeps everything.
+ */
+const TOPIC_RETENTION_MS: Partial<Record<string, number>> = {
+  [Topics.taskEvents]: RETAIN_FOREVER,
+};
+
+export function topicRetentionMs(topic: string): number | undefined {
+  return TOPIC_RETENTION_MS[topic];
+}

@@ -10,6 +10,7 @@ export * from './events/event-codec';
 export * from './in-process/in-process.bus';
 export * from './kafka/kafka-connection';
 export * from './kafka/kafka.bus';
+export * from './kafka/kafka-topic-reader';
 export * from './messaging.module';
 export * from './nest/handle-events.decorator';
 export * from './nest/event-bus.server';

@@ -67,6 +67,11 @@ export interface SubscriptionStatus {
 export interface TopicSpec {
   name: string;
   partitions: number;
+  /**
+   * Kafka's `retention.ms` (-1: forever); by default the contracts' retention of the topic
+   * (`topicRetentionMs`), else the cluster's. Applied to a topic that exists with another one.
+   */
+  retentionMs?: number;
 }
 
 /** A handler error that no retry can fix (a malformed message): dead-letter it at once. */

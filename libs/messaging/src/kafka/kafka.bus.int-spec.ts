@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { KafkaJSNonRetriableError, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import { Topics } from '@studypath/contracts';
+import {
+  ConfigResourceTypes,
+  KafkaJSNonRetriableError,
+  type Consumer,
+  type Kafka,
+  type Producer,
+} from 'kafkajs';
 import { describeBusContract, eventually } from '../bus/bus.contract-suite';
 import { MessageTooLargeError, type IncomingMessage } from '../bus/message-bus';
 import { KafkaBus } from './kafka.bus';
@@ -67,6 +74,66 @@ describe('KafkaBus (real broker)', () => {
     } finally {
       await Promise.all(processes.map((p) => p.close()));
     }
+  });
+
+  it("creates a topic with its contract's retention, and gives it to one created before without it", async () => {
+    const retentionOf = async (topic: string) => {
+      const admin = local.kafka.admin();
+      await admin.connect();
+      try {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+        });
+        const entries = resources[0]?.configEntries ?? [];
+        const value = (name: string) => entries.find((e) => e.configName === name)?.configValue;
+        return {
+          retention: value('retention.ms'),
+          cleanup: value('cleanup.policy'),
+          maxBytes: value('max.message.bytes'),
+        };
+      } finally {
+        await admin.disconnect();
+      }
+    };
+    // Namespaced, so that this test's task-events topic is its own.
+    const fresh = new KafkaBus(local.kafka, { namespace: `retention-${randomUUID()}.` });
+    await fresh.ensureTopics([{ name: Topics.taskEvents, partitions: 1 }]);
+    expect((await retentionOf(fresh.physical(Topics.taskEvents))).retention).toBe('-1');
+
+    // A topic made before with the cluster's retention and a setting of its own keeps the setting.
+    const namespace = `retention-${randomUUID()}.`;
+    const admin = local.kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic: `${namespace}${Topics.taskEvents}`,
+            numPartitions: 1,
+            configEntries: [
+              { name: 'retention.ms', value: '86400000' },
+              { name: 'max.message.bytes', value: '2000000' },
+            ],
+          },
+        ],
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    await new KafkaBus(local.kafka, { namespace }).ensureTopics([
+      { name: Topics.taskEvents, partitions: 1 },
+    ]);
+    expect(await retentionOf(`${namespace}${Topics.taskEvents}`)).toEqual({
+      retention: '-1',
+      cleanup: 'delete',
+      maxBytes: '2000000',
+    });
+
+    // Topics without a retention of their own keep the cluster's.
+    const other = `plain.${randomUUID()}`;
+    await fresh.ensureTopics([{ name: other, partitions: 1 }]);
+    expect((await retentionOf(fresh.physical(other))).retention).not.toBe('-1');
   });
 
   it("delivers each user's events in order across a member's stop, a rebalance and a restart", async () => {

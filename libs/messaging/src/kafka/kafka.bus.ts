@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { topicRetentionMs } from '@studypath/contracts';
 import {
+  ConfigResourceTypes,
   Partitioners,
   type Admin,
   type Consumer,
@@ -30,6 +32,9 @@ import {
   retryPolicy,
   sleep,
 } from '../bus/retrying-handler';
+
+/** Kafka's config source of a setting made on the topic itself (DescribeConfigs). */
+const DYNAMIC_TOPIC_CONFIG = 1;
 
 export interface KafkaBusOptions {
   /**
@@ -116,7 +121,8 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
   return result;
 }
 
-function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
+/** A fetched Kafka message as the bus hands it over. */
+export function incoming(topic: string, partition: number, message: KafkaMessage): IncomingMessage {
   return {
     topic,
     partition,
@@ -457,7 +463,11 @@ export class KafkaBus extends MessageBus {
   }
 
   async ensureTopics(logical: TopicSpec[]): Promise<void> {
-    const topics = logical.map((t) => ({ ...t, name: this.physical(t.name) }));
+    const topics = logical.map((t) => ({
+      name: this.physical(t.name),
+      partitions: t.partitions,
+      retentionMs: t.retentionMs ?? topicRetentionMs(t.name),
+    }));
     const missing = topics.filter((t) => !this.knownTopics.has(t.name));
     if (missing.length === 0) return;
     const admin = this.kafka.admin();
@@ -469,17 +479,59 @@ export class KafkaBus extends MessageBus {
         // Another process may create the same topics at the same time: that is no error.
         await admin.createTopics({
           waitForLeaders: false, // waited for below, with the retries kafkajs lacks
-          topics: toCreate.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
+          topics: toCreate.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            configEntries:
+              t.retentionMs === undefined
+                ? []
+                : [{ name: 'retention.ms', value: String(t.retentionMs) }],
+          })),
         });
       }
       await waitForLeaders(
         admin,
         missing.map((t) => t.name),
       );
+      for (const topic of missing.filter((t) => existing.has(t.name))) {
+        if (topic.retentionMs !== undefined)
+          await this.ensureRetention(admin, topic.name, topic.retentionMs);
+      }
       for (const topic of missing) this.knownTopics.add(topic.name);
     } finally {
       await admin.disconnect();
     }
+  }
+
+  /**
+   * Gives a topic created before (with the cluster's retention) the retention it should have.
+   * Kafka's AlterConfigs (what kafkajs sends) replaces all of a topic's own settings, so the
+   * others are sent along unchanged.
+   */
+  private async ensureRetention(admin: Admin, topic: string, retentionMs: number): Promise<void> {
+    const described = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+    });
+    const entries = described.resources[0]?.configEntries ?? [];
+    const current = entries.find((e) => e.configName === 'retention.ms');
+    if (current?.configValue === String(retentionMs)) return;
+    const own = entries
+      .filter((e) => e.configSource === DYNAMIC_TOPIC_CONFIG && e.configName !== 'retention.ms')
+      .map((e) => ({ name: e.configName, value: e.configValue }));
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [...own, { name: 'retention.ms', value: String(retentionMs) }],
+        },
+      ],
+    });
+    this.logger.log(
+      `topic ${topic}: retention.ms ${current?.configValue ?? '?'} -> ${retentionMs} (its contract's retention)`,
+    );
   }
 
   /**
