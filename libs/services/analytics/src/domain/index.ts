@@ -7,3 +7,4 @@ export * from './streaks';
 export * from './task-board';
 export * from './dashboard';
 export * from './peer-comparison';
+export * from './reviews';

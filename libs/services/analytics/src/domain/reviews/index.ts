@@ -1,0 +1,3 @@
+export * from './review-load';
+export * from './review-rating';
+export * from './scheduling-policy';
