@@ -8,7 +8,9 @@ import {
   TaskGenerationServiceModule,
 } from '@studypath/task-generation-service';
 import {
+  runTypeScript,
   startTestProcess,
+  testProcessEnv,
   testToken,
   until,
   type HttpAnswer,
@@ -217,4 +219,43 @@ describe('progress, timeline and dashboard (path, task-generation, evaluation an
     const again = await fetch(url, { headers: { ...headers, 'if-none-match': etag ?? '' } });
     expect(again.status).toBe(304);
   }, 180_000);
+
+  it("npm run projections:rebuild -- analytics rebuilds the read models above, from Kafka and from the path service's store, to exactly what the live projection built", async () => {
+    const rows = async () =>
+      (await (
+        await e2e.db.dataSource(AnalyticsDatabase)
+      ).query(
+        `SELECT path_id, user_id, status, state, board, positions, version
+           FROM analytics.path_progress ORDER BY path_id`,
+      )) as unknown[];
+    const live = await rows();
+    expect(live.length).toBeGreaterThan(0); // the learner's path of the test above
+
+    const rebuild = async (env: NodeJS.ProcessEnv): Promise<string> => {
+      const cli = runTypeScript(
+        'apps/studypath/src/projections.cli.ts',
+        testProcessEnv({ DATABASE_URL: e2e.db.url, KAFKA_NAMESPACE: e2e.namespace, ...env }),
+        ['rebuild', 'analytics'],
+      );
+      const exit = await cli.exited;
+      expect({ exit, output: cli.output() }).toMatchObject({ exit: { code: 0 } });
+      return cli.output();
+    };
+
+    const fromKafka = await rebuild({});
+    expect(fromKafka).toMatch(/reading the history from Kafka topic \S+studypath\.task-events\.v1/);
+    expect(fromKafka).toMatch(
+      /rebuilt analytics\.path_progress: \d+ paths from \d+ events .* swapped in/,
+    );
+    expect(await rows()).toEqual(live);
+
+    const fromStore = await rebuild({ KAFKA_BROKERS: '' });
+    expect(fromStore).toMatch(/reading the history from the path service's event store/);
+    expect(await rows()).toEqual(live);
+
+    // The service reads the swapped-in table.
+    const [path] = live as { path_id: string; user_id: string }[];
+    const progress = await call('GET', `/v1/study-paths/${path?.path_id}/progress`, path?.user_id);
+    expect(progress.status).toBe(200);
+  }, 120_000);
 });

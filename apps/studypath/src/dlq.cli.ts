@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   DeadLetterHeaders,
@@ -12,11 +11,11 @@ import {
 } from '@studypath/messaging';
 import {
   createServiceDataSource,
-  EmbeddedPostgresServer,
   loadConfig,
   migrateServiceSchema,
   type AppConfig,
 } from '@studypath/platform';
+import { databaseUrl } from './cli-database';
 
 const USAGE = `usage: npm run dlq -- <command> [options]
 
@@ -42,8 +41,7 @@ async function openStore(config: AppConfig): Promise<{ store: DeadLetterStore; w
     });
     return { store, where: `Kafka at ${config.kafka.brokers.join(',')}` };
   }
-  const url =
-    config.database.kind === 'url' ? config.database.url : await embeddedUrl(config.database);
+  const url = await databaseUrl(config);
   const dataSource = createServiceDataSource({
     ...MessagingDatabase,
     url,
@@ -56,17 +54,6 @@ async function openStore(config: AppConfig): Promise<{ store: DeadLetterStore; w
     store: new PostgresDeadLetterStore(dataSource, () => dataSource.destroy()),
     where: `PostgreSQL (${new URL(url).host}, the embedded process's dead letters)`,
   };
-}
-
-/** The embedded cluster's address and its password, from the file beside its data. */
-async function embeddedUrl(database: { dataDir: string; port: number }): Promise<string> {
-  const server = new EmbeddedPostgresServer({ ...database, database: 'studypath' });
-  const password = await fs.readFile(server.passwordFile, 'utf8').catch(() => {
-    throw new Error(
-      `no embedded PostgreSQL cluster in ${database.dataDir} (start it with npm start, or set DATABASE_URL or KAFKA_BROKERS)`,
-    );
-  });
-  return `postgres://postgres:${encodeURIComponent(password.trim())}@127.0.0.1:${database.port}/studypath`;
 }
 
 function describe(letter: DeadLetter): string {

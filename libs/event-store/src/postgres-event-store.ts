@@ -233,6 +233,17 @@ export class PostgresEventStore {
     return { state, version: events.at(-1)?.stream_position ?? 0 };
   }
 
+  /** How many events `readAll` would give after `after` now (for a replay's progress and ETA). */
+  async countAll(after: LogPosition = LOG_START): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::bigint AS n FROM ${this.events} e
+        WHERE (e.transaction_id, e.global_position) > ($1::xid8, $2::bigint)
+          AND e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())`,
+      [after.transactionId, after.globalPosition],
+    )) as { n: string }[];
+    return Number(row?.n ?? 0);
+  }
+
   /**
    * Up to `batchSize` events after `after`, in commit-safe log order: only events of transactions
    * older than every transaction still running are returned, so a transaction that commits late can
