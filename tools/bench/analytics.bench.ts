@@ -1,16 +1,16 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import {
   AnalyticsDatabase,
   AnalyticsEventStore,
   ProgressCache,
   ProgressProjector,
-  ProgressReplay,
   ProgressRepository,
+  RebuildProgressUseCase,
   RecordProgress,
-  writeReplayed,
+  ReplayIntoTable,
   type PeerFigures,
   type TaskStreamEvent,
+  type TaskStreamHistory,
 } from '@studypath/analytics-service';
 import { META_SWE, type ModuleId } from '@studypath/contracts';
 import { PostgresEventStore } from '@studypath/event-store';
@@ -26,8 +26,12 @@ import { log, runBench } from './bench-support';
  *
  * (a) Replay throughput: a generated history of BENCH_EVENTS (1,000,000) task-stream envelopes
  *     (paths of about 50 events: tasks created, started, hints, failed and passed submissions, an
- *     occasional infrastructure error, skips) folded the way a rebuild does: in memory by path, the
- *     rows written BENCH_BATCH (500) paths per statement. Then, for comparison, the live path on
+ *     occasional infrastructure error, skips; generated BENCH_BATCH (500) paths at a time,
+ *     interleaved by time, all held in memory before the clock starts) folded the way a rebuild
+ *     does: in memory by path through ReplayIntoTable, 5,000 paths held, 500 rows a statement, a
+ *     write in flight while the fold goes on. First into the live table (what the rebuild's
+ *     position filter then needs), then (a″) `RebuildProgressUseCase` itself over the same history,
+ *     as `npm run projections:rebuild` runs it. Then, for comparison, the live path on
  *     BENCH_LIVE_EVENTS (20,000) of them: one transaction per event (lock the row, fold, write it,
  *     append the mastery update), one event at a time as a partition's consumer does.
  * (b) GET /v1/study-paths/{id}/progress p50/p99 at light load (BENCH_CONNECTIONS, 4, unpaced
@@ -59,9 +63,17 @@ function random(seed: number): () => number {
   };
 }
 
+/** A version-4-shaped UUID from the generator: the same history every time it is generated. */
+function uuidFrom(rand: () => number): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(rand() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+}
+
 /** One path's history as the path service records it: a stream per path and per task. */
 function pathHistory(index: number, targetEvents: number): TaskStreamEvent[] {
   const rand = random(index + 1);
+  const ids = random(1_000_003 * (index + 1));
+  const randomUUID = () => uuidFrom(ids);
   const pathId = randomUUID();
   const userId = `bench-writer-${index}`;
   const events: TaskStreamEvent[] = [];
@@ -186,43 +198,57 @@ function* history(total: number, chunk: number): Generator<TaskStreamEvent[]> {
 }
 
 async function replay(dataSource: DataSource): Promise<void> {
+  log(`(a) generating ${EVENTS.toLocaleString('en')} events (held in memory, not timed)`);
+  const generated = performance.now();
+  const batches = [...history(EVENTS, BATCH)];
+  const events = batches.reduce((n, b) => n + b.length, 0);
+  log(`  generated in ${((performance.now() - generated) / 1000).toFixed(1)} s`);
+
   log(
-    `(a) replay: ${EVENTS.toLocaleString('en')} events, in memory by path, ${BATCH} paths a write`,
+    "(a) replay: folded in memory by path into analytics.path_progress (the rebuild's writer, ReplayIntoTable)",
   );
-  let events = 0;
-  let paths = 0;
-  let foldMs = 0;
-  let writeMs = 0;
-  let generateMs = 0;
   const started = performance.now();
-  let mark = performance.now();
   let lastReport = started;
-  for (const batch of history(EVENTS, BATCH)) {
-    generateMs += performance.now() - mark;
-    mark = performance.now();
-    const projection = new ProgressReplay();
-    for (const event of batch) projection.apply(event);
-    const rows = projection.drain();
-    foldMs += performance.now() - mark;
-    mark = performance.now();
-    await writeReplayed(dataSource, 'analytics.path_progress', rows);
-    writeMs += performance.now() - mark;
-    events += batch.length;
-    paths += rows.length;
+  let done = 0;
+  const into = new ReplayIntoTable(dataSource, 'analytics.path_progress');
+  for (const batch of batches) {
+    await into.apply(batch);
+    done += batch.length;
     const now = performance.now();
-    if (now - lastReport > 5000 || events >= EVENTS) {
+    if (now - lastReport > 5000) {
       lastReport = now;
-      const rate = events / ((foldMs + writeMs) / 1000);
-      const eta = (EVENTS - events) / (events / ((now - started) / 1000));
+      const rate = done / ((now - started) / 1000);
       log(
-        `  ${events.toLocaleString('en')}/${EVENTS.toLocaleString('en')} events (${((100 * events) / EVENTS).toFixed(0)}%), ${paths} paths, ${Math.round(rate).toLocaleString('en')} events/s, ETA ${eta.toFixed(0)} s`,
+        `  ${done.toLocaleString('en')}/${events.toLocaleString('en')} events (${((100 * done) / events).toFixed(0)}%), ${into.paths} paths, ${Math.round(rate).toLocaleString('en')} events/s, ETA ${((events - done) / rate).toFixed(0)} s`,
       );
     }
-    mark = performance.now();
   }
-  const seconds = (foldMs + writeMs) / 1000;
+  await into.finish();
+  const seconds = (performance.now() - started) / 1000;
   log(
-    `replay into the projection: ${Math.round(events / seconds).toLocaleString('en')} events/s (${events.toLocaleString('en')} events, ${paths} paths in ${seconds.toFixed(1)} s: fold ${(foldMs / 1000).toFixed(1)} s, write ${(writeMs / 1000).toFixed(1)} s; generating the history took ${(generateMs / 1000).toFixed(1)} s more, not counted)`,
+    `replay into the projection: ${Math.round(events / seconds).toLocaleString('en')} events/s (${events.toLocaleString('en')} events, ${into.paths} paths in ${seconds.toFixed(1)} s)`,
+  );
+
+  log(
+    "(a″) npm run projections:rebuild's use case over the same history: fresh table, replay, catch-up under the lock, swap",
+  );
+  const inMemory: TaskStreamHistory = {
+    size: () => Promise.resolve(events),
+    async *read(from) {
+      if (from !== null) return; // the catch-up: nothing after the end
+      for (const batch of batches) yield { events: batch, next: 'end' };
+    },
+  };
+  let lastRebuildReport = performance.now();
+  const rebuilt = await new RebuildProgressUseCase(dataSource).execute(inMemory, (p) => {
+    if (performance.now() - lastRebuildReport < 5000) return;
+    lastRebuildReport = performance.now();
+    log(
+      `  ${p.phase}: ${p.events.toLocaleString('en')}/${p.total?.toLocaleString('en')} events, ${p.paths} paths, ETA ${((p.etaMs ?? 0) / 1000).toFixed(0)} s`,
+    );
+  });
+  log(
+    `rebuild (the command's use case): ${Math.round((rebuilt.events * 1000) / rebuilt.elapsedMs).toLocaleString('en')} events/s (${rebuilt.events.toLocaleString('en')} events, ${rebuilt.paths} paths in ${(rebuilt.elapsedMs / 1000).toFixed(1)} s)`,
   );
 }
 

@@ -2,6 +2,7 @@ import { eventStoreMigration, type EventStoreTables } from '@studypath/event-sto
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreatePathProgress1765200000001 } from './migrations/1765200000001-create-path-progress';
 import { PathProgressPeerColumns1765200000002 } from './migrations/1765200000002-path-progress-peer-columns';
+import { PathProgressLz41765200000003 } from './migrations/1765200000003-path-progress-lz4';
 
 /** The analytics service's event store: its append-only log, relayed to its topic. */
 export const AnalyticsEventStore: EventStoreTables = { schema: 'analytics', eventsTable: 'events' };
@@ -13,5 +14,6 @@ export const AnalyticsDatabase: ServiceDatabaseOptions = {
     eventStoreMigration(AnalyticsEventStore),
     CreatePathProgress1765200000001,
     PathProgressPeerColumns1765200000002,
+    PathProgressLz41765200000003,
   ],
 };

@@ -15,5 +15,10 @@ export {
 } from './application/task-stream-history';
 export { ProgressProjector, type TaskStreamEvent } from './projections/progress.projector';
 export { ProgressRepository } from './projections/progress.repository';
-export { ProgressReplay, writeReplayed, type ReplayedPath } from './projections/progress-replay';
+export {
+  ProgressReplay,
+  ReplayIntoTable,
+  writeReplayed,
+  type ReplayedPath,
+} from './projections/progress-replay';
 export type { PeerFigures } from './domain';

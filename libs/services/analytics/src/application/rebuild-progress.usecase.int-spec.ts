@@ -156,4 +156,27 @@ describe('RebuildProgressUseCase: the progress projection rebuilt from the histo
     )) as { n: number }[];
     expect(published[0]?.n).toBe(1);
   });
+
+  it('gives the same table when paths are written out as soon as two are held, and read back when seen again', async () => {
+    const [solved, lagging, quiet] = histories().map((h, i) => enveloped(h, `small-${i}`));
+    if (!solved || !lagging || !quiet) throw new Error('three histories');
+    // Interleaved finely: each path comes back after the others pushed it out of memory.
+    const topic: TaskStreamEvent[] = [];
+    for (let i = 0; i < Math.max(solved.length, lagging.length, quiet.length); i++)
+      for (const path of [solved, lagging, quiet]) {
+        const event = path[i];
+        if (event) topic.push(event);
+      }
+    await dataSource.query('DELETE FROM analytics.path_progress'); // the test above's paths
+    for (const event of topic) await recordProgress.execute(event);
+    const incremental = await table();
+
+    const done = await new RebuildProgressUseCase(dataSource, {
+      pathsInMemory: 1,
+      rowsPerStatement: 1,
+    }).execute(inMemory(topic));
+
+    expect(await table()).toEqual(incremental);
+    expect(done).toMatchObject({ phase: 'swapped', events: topic.length, paths: 3 });
+  });
 });

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { TaskStreamEvent } from '../projections/progress.projector';
-import { ProgressReplay, writeReplayed, type ReplayedPath } from '../projections/progress-replay';
+import { ReplayIntoTable, type ReplayIntoTableOptions } from '../projections/progress-replay';
 
 const LIVE = 'analytics.path_progress';
 const FRESH = 'analytics.path_progress_rebuild';
@@ -35,11 +35,6 @@ export interface RebuildProgress {
   etaMs: number | null;
 }
 
-/** The most paths held in memory at once; beyond, they are written out and read back when needed. */
-const PATHS_IN_MEMORY = 5_000;
-/** Rows per INSERT: a statement's parameter stays a few megabytes. */
-const ROWS_PER_STATEMENT = 500;
-
 type Positions = Map<string, Record<string, number>>;
 
 /**
@@ -54,7 +49,10 @@ type Positions = Map<string, Record<string, number>>;
  */
 @Injectable()
 export class RebuildProgressUseCase {
-  constructor(@InjectDataSource('analytics') private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource('analytics') private readonly dataSource: DataSource,
+    @Optional() private readonly options: ReplayIntoTableOptions = {},
+  ) {}
 
   async execute(
     history: TaskStreamHistory,
@@ -83,9 +81,9 @@ export class RebuildProgressUseCase {
       null,
       atStart,
       written,
-      (n) => {
+      (n, p) => {
         events += n;
-        paths = written.size;
+        paths = p;
         report('replay');
       },
     );
@@ -111,15 +109,9 @@ export class RebuildProgressUseCase {
     from: string | null,
     applied: Positions,
     written: Set<string>,
-    onBatch: (events: number) => void,
+    onBatch: (events: number, paths: number) => void,
   ): Promise<string | null> {
-    const replay = new ProgressReplay();
-    const flush = async (): Promise<void> => {
-      const rows = replay.drain();
-      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
-        await writeReplayed(db, FRESH, rows.slice(i, i + ROWS_PER_STATEMENT));
-      for (const row of rows) written.add(row.path_id);
-    };
+    const into = new ReplayIntoTable(db, FRESH, this.options, written);
     let cursor = from;
     let leftOutFrom: string | null | undefined;
     for await (const batch of history.read(from)) {
@@ -127,25 +119,12 @@ export class RebuildProgressUseCase {
         (e) => (applied.get(e.data.path_id)?.[e.stream_id] ?? 0) >= e.stream_position,
       );
       if (included.length < batch.events.length && leftOutFrom === undefined) leftOutFrom = cursor;
-      const missing = [...new Set(included.map((e) => e.data.path_id))].filter(
-        (id) => !replay.has(id) && written.has(id),
-      );
-      if (missing.length > 0) replay.seed(await this.read(db, missing));
-      for (const event of included) replay.apply(event);
-      if (replay.size > PATHS_IN_MEMORY) await flush();
+      await into.apply(included);
       cursor = batch.next;
-      onBatch(batch.events.length);
+      onBatch(batch.events.length, into.paths);
     }
-    await flush();
+    await into.finish();
     return leftOutFrom === undefined ? cursor : leftOutFrom;
-  }
-
-  private async read(db: DataSource | EntityManager, pathIds: string[]): Promise<ReplayedPath[]> {
-    return (await db.query(
-      `SELECT path_id, user_id, status, state, board, positions, version FROM ${FRESH}
-        WHERE path_id = ANY($1::uuid[])`,
-      [pathIds],
-    )) as ReplayedPath[];
   }
 
   private async livePositions(db: DataSource | EntityManager): Promise<Positions> {

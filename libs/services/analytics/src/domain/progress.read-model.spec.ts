@@ -204,9 +204,9 @@ describe('progress read model', () => {
     const replayed = h.events
       .filter((e) => e.event_type === 'task.evaluated' || e.event_type === 'task.submitted')
       .reduce(evolveProgress, state);
-    expect(replayed).toBe(state);
+    expect(replayed).toEqual(state);
     const stranger = new ProgressHistory('2026-03-10T12:00:00Z').task('x').start('x');
-    expect(evolveProgress(state, stranger.events[1])).toBe(state);
+    expect(evolveProgress(state, stranger.events[1])).toEqual(state);
   });
 
   it('counts skipped and expired tasks as created, never completed; an attempt before a skip counts', () => {

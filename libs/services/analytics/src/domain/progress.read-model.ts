@@ -151,143 +151,123 @@ const emptyDay = (): DayTally => ({
   timeSpentMs: 0,
 });
 
-function withConfig(state: ProgressState, config: PathConfig): ProgressState {
-  return {
-    ...state,
-    timeZone: config.timezone,
-    startingLevels: config.starting_levels,
-    targetInterviewDate: config.target_interview_date,
-  };
+function setConfig(state: ProgressState, config: PathConfig): void {
+  state.timeZone = config.timezone;
+  state.startingLevels = config.starting_levels;
+  state.targetInterviewDate = config.target_interview_date;
+}
+
+/** A task the path created, and its module's tally; null for a task this path never created. */
+function taskAndModule(
+  state: ProgressState,
+  taskId: string,
+): { task: TaskProgress; module: ModuleTally } | null {
+  const task = state.tasks[taskId];
+  if (!task) return null;
+  return { task, module: (state.modules[task.module] ??= emptyModule()) };
 }
 
 /** A task skipped or expired: flagged once, and counted once in its module. */
-function endOnce(state: ProgressState, taskId: string, how: 'skipped' | 'expired'): ProgressState {
-  return withTask(state, taskId, (task, module) =>
-    task[how]
-      ? [task, module]
-      : [
-          { ...task, [how]: true },
-          { ...module, [how]: module[how] + 1 },
-        ],
-  );
+function endOnce(state: ProgressState, taskId: string, how: 'skipped' | 'expired'): void {
+  const found = taskAndModule(state, taskId);
+  if (!found || found.task[how]) return;
+  found.task[how] = true;
+  found.module[how] += 1;
 }
 
-function withTask(
-  state: ProgressState,
-  taskId: string,
-  change: (task: TaskProgress, module: ModuleTally) => [TaskProgress, ModuleTally],
-): ProgressState {
-  const task = state.tasks[taskId];
-  if (!task) return state; // an event of a task this path never created
-  const module = state.modules[task.module] ?? emptyModule();
-  const [nextTask, nextModule] = change(task, module);
-  if (nextTask === task && nextModule === module) return state;
-  return {
-    ...state,
-    tasks: { ...state.tasks, [taskId]: nextTask },
-    modules: { ...state.modules, [task.module]: nextModule },
-  };
-}
-
-/** Folds one event of the path into its progress. Pure: the state passed in is not changed. */
+/**
+ * Folds one event of the path into its progress. Pure: the state passed in is not changed (it is
+ * copied, then changed by `applyProgress`).
+ */
 export function evolveProgress(state: ProgressState, event: ProgressEvent): ProgressState {
+  const next = structuredClone(state);
+  applyProgress(next, event);
+  return next;
+}
+
+/**
+ * Folds one event of the path into `state`, changing it in place: for a state the caller owns
+ * (one just read from the database, or a rebuild's in memory), where copying the whole state on
+ * every event would cost more than the fold itself. `evolveProgress` is the pure form; the
+ * property tests check both against the brute force.
+ */
+export function applyProgress(state: ProgressState, event: ProgressEvent): void {
   switch (event.event_type) {
     case 'path.created':
-      return withConfig(
-        { ...state, pathId: event.data.path_id, trackId: event.data.track_id },
-        event.data.config,
-      );
+      state.pathId = event.data.path_id;
+      state.trackId = event.data.track_id;
+      setConfig(state, event.data.config);
+      return;
     case 'path.config_updated':
-      return withConfig(state, event.data.config);
+      setConfig(state, event.data.config);
+      return;
     case 'path.paused':
     case 'path.resumed':
     case 'path.archived':
     case 'task.hint_requested': // a hint counts when it is delivered
     case 'task.status_changed': // the facts it follows carry what counts
-      return state;
+      return;
     case 'task.created': {
       const { task_id, module, topics, difficulty, source } = event.data;
-      if (state.tasks[task_id]) return state;
-      const tally = state.modules[module] ?? emptyModule();
-      const review = source === 'review';
-      return {
-        ...state,
-        tasks: {
-          ...state.tasks,
-          [task_id]: {
-            module,
-            topics: [...new Set(topics)],
-            difficulty,
-            workMark: null,
-            pending: {},
-            evaluated: {},
-            countedEvaluations: 0,
-            hintIds: {},
-            hints: 0,
-            completed: false,
-            skipped: false,
-            expired: false,
-            timeSpentMs: 0,
-          },
-        },
-        modules: {
-          ...state.modules,
-          [module]: {
-            ...tally,
-            created: tally.created + 1,
-            latestDifficulty: review ? tally.latestDifficulty : difficulty,
-          },
-        },
-        latestDifficulty: review ? state.latestDifficulty : difficulty,
+      if (state.tasks[task_id]) return;
+      state.tasks[task_id] = {
+        module,
+        topics: [...new Set(topics)],
+        difficulty,
+        workMark: null,
+        pending: {},
+        evaluated: {},
+        countedEvaluations: 0,
+        hintIds: {},
+        hints: 0,
+        completed: false,
+        skipped: false,
+        expired: false,
+        timeSpentMs: 0,
       };
+      const tally = (state.modules[module] ??= emptyModule());
+      tally.created += 1;
+      if (source !== 'review') {
+        tally.latestDifficulty = difficulty;
+        state.latestDifficulty = difficulty;
+      }
+      return;
     }
     case 'task.started': {
-      const at = Date.parse(event.occurred_at);
-      return withTask(state, event.data.task_id, (task, module) => [
-        task.workMark === null ? { ...task, workMark: at } : task,
-        module,
-      ]);
+      const task = state.tasks[event.data.task_id];
+      if (task) task.workMark ??= Date.parse(event.occurred_at);
+      return;
     }
     case 'task.submitted': {
       const { submission_id } = event.data;
+      const task = state.tasks[event.data.task_id];
+      if (!task || task.pending[submission_id] || submission_id in task.evaluated) return;
       const at = Date.parse(event.occurred_at);
-      const day = localDay(at, state.timeZone);
-      return withTask(state, event.data.task_id, (task, module) => {
-        if (task.pending[submission_id] || submission_id in task.evaluated) return [task, module];
-        return [
-          {
-            ...task,
-            // Submitting starts a task that was not started (the path service starts it first).
-            workMark: task.workMark ?? at,
-            pending: { ...task.pending, [submission_id]: { at, day, hints: task.hints } },
-          },
-          module,
-        ];
-      });
+      // Submitting starts a task that was not started (the path service starts it first).
+      task.workMark ??= at;
+      task.pending[submission_id] = { at, day: localDay(at, state.timeZone), hints: task.hints };
+      return;
     }
     case 'task.evaluated':
-      return evaluated(state, event.data);
+      evaluated(state, event.data);
+      return;
     case 'task.hint_delivered': {
       const { hint_request_id } = event.data;
-      return withTask(state, event.data.task_id, (task, module) =>
-        task.hintIds[hint_request_id]
-          ? [task, module]
-          : [
-              {
-                ...task,
-                hintIds: { ...task.hintIds, [hint_request_id]: true },
-                hints: task.hints + 1,
-              },
-              { ...module, hintsUsed: module.hintsUsed + 1 },
-            ],
-      );
+      const found = taskAndModule(state, event.data.task_id);
+      if (!found || found.task.hintIds[hint_request_id]) return;
+      found.task.hintIds[hint_request_id] = true;
+      found.task.hints += 1;
+      found.module.hintsUsed += 1;
+      return;
     }
     case 'task.skipped':
-      return endOnce(state, event.data.task_id, 'skipped');
+      endOnce(state, event.data.task_id, 'skipped');
+      return;
     case 'task.expired':
-      return endOnce(state, event.data.task_id, 'expired');
+      endOnce(state, event.data.task_id, 'expired');
+      return;
     default:
-      return assertNever(event, 'event');
+      assertNever(event, 'event');
   }
 }
 
@@ -296,24 +276,15 @@ export function countsAsAttempt(status: EvaluatedData['status']): boolean {
   return status !== 'infrastructure_error';
 }
 
-function evaluated(state: ProgressState, data: EvaluatedData): ProgressState {
-  const task = state.tasks[data.task_id];
-  const submission = task?.pending[data.submission_id];
-  if (!task || !submission) return state; // unknown, or evaluated already
-  const pending = { ...task.pending };
-  delete pending[data.submission_id];
+function evaluated(state: ProgressState, data: EvaluatedData): void {
+  const found = taskAndModule(state, data.task_id);
+  const submission = found?.task.pending[data.submission_id];
+  if (!found || !submission) return; // unknown, or evaluated already
+  const { task, module } = found;
+  delete task.pending[data.submission_id];
   if (!countsAsAttempt(data.status)) {
-    return {
-      ...state,
-      tasks: {
-        ...state.tasks,
-        [data.task_id]: {
-          ...task,
-          pending,
-          evaluated: { ...task.evaluated, [data.submission_id]: false },
-        },
-      },
-    };
+    task.evaluated[data.submission_id] = false;
+    return;
   }
 
   const passed = data.status === 'passed';
@@ -322,39 +293,26 @@ function evaluated(state: ProgressState, data: EvaluatedData): ProgressState {
   const workMs = Math.max(0, submission.at - mark);
   const attempt = task.countedEvaluations + 1;
   const completes = passed && !task.completed;
-  const timeSpentMs = task.timeSpentMs + workMs;
-  const nextTask: TaskProgress = {
-    ...task,
-    pending,
-    evaluated: { ...task.evaluated, [data.submission_id]: true },
-    workMark: Math.max(mark, submission.at),
-    countedEvaluations: attempt,
-    completed: task.completed || passed,
-    timeSpentMs,
-  };
+  task.evaluated[data.submission_id] = true;
+  task.workMark = Math.max(mark, submission.at);
+  task.countedEvaluations = attempt;
+  task.completed = task.completed || passed;
+  task.timeSpentMs += workMs;
 
-  const tally = state.modules[task.module] ?? emptyModule();
-  const nextModule: ModuleTally = {
-    ...tally,
-    attempted: tally.attempted + (attempt === 1 ? 1 : 0),
-    attempts: tally.attempts + 1,
-    passes: tally.passes + pass,
-    timeSpentMs: tally.timeSpentMs + workMs,
-    completed: tally.completed + (completes ? 1 : 0),
-    completedTimeMs: tally.completedTimeMs + (completes ? timeSpentMs : 0),
-  };
+  module.attempted += attempt === 1 ? 1 : 0;
+  module.attempts += 1;
+  module.passes += pass;
+  module.timeSpentMs += workMs;
+  module.completed += completes ? 1 : 0;
+  module.completedTimeMs += completes ? task.timeSpentMs : 0;
 
-  const day = state.days[submission.day] ?? emptyDay();
-  const nextDay: DayTally = {
-    attempts: day.attempts + 1,
-    passes: day.passes + pass,
-    completed: day.completed + (completes ? 1 : 0),
-    completedDifficulty: day.completedDifficulty + (completes ? task.difficulty : 0),
-    timeSpentMs: day.timeSpentMs + workMs,
-  };
+  const day = (state.days[submission.day] ??= emptyDay());
+  day.attempts += 1;
+  day.passes += pass;
+  day.completed += completes ? 1 : 0;
+  day.completedDifficulty += completes ? task.difficulty : 0;
+  day.timeSpentMs += workMs;
 
-  const topics = { ...state.topics };
-  const topicRatings = { ...state.mastery.topics };
   const evidence = {
     passed,
     difficulty: task.difficulty,
@@ -362,31 +320,18 @@ function evaluated(state: ProgressState, data: EvaluatedData): ProgressState {
     hints: submission.hints,
     score: data.score,
   };
+  const { topics, mastery } = state;
   for (const topic of task.topics) {
-    const topicTally = topics[topic] ?? { attempts: 0, passes: 0 };
-    topics[topic] = { attempts: topicTally.attempts + 1, passes: topicTally.passes + pass };
-    topicRatings[topic] = updateRating(topicRatings[topic] ?? initialRating(), evidence);
+    const tally = (topics[topic] ??= { attempts: 0, passes: 0 });
+    tally.attempts += 1;
+    tally.passes += pass;
+    mastery.topics[topic] = updateRating(mastery.topics[topic] ?? initialRating(), evidence);
   }
-
-  return {
-    ...state,
-    tasks: { ...state.tasks, [data.task_id]: nextTask },
-    modules: { ...state.modules, [task.module]: nextModule },
-    topics,
-    days: { ...state.days, [submission.day]: nextDay },
-    completedWithoutHints:
-      state.completedWithoutHints + (completes && submission.hints === 0 ? 1 : 0),
-    mastery: {
-      modules: {
-        ...state.mastery.modules,
-        [task.module]: updateRating(
-          state.mastery.modules[task.module] ?? initialRating(),
-          evidence,
-        ),
-      },
-      topics: topicRatings,
-    },
-  };
+  mastery.modules[task.module] = updateRating(
+    mastery.modules[task.module] ?? initialRating(),
+    evidence,
+  );
+  state.completedWithoutHints += completes && submission.hints === 0 ? 1 : 0;
 }
 
 export interface ModuleProgress {

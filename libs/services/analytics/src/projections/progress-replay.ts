@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  applyProgress,
   evolveBoard,
-  evolveProgress,
   initialBoard,
   initialProgress,
   type PathStatus,
@@ -47,7 +47,7 @@ export class ProgressReplay {
       this.paths.set(pathId, path);
     }
     if ((path.positions[event.stream_id] ?? 0) >= event.stream_position) return false;
-    path.state = evolveProgress(path.state, event);
+    applyProgress(path.state, event);
     path.board = evolveBoard(path.board, event);
     path.status = path.board.status;
     path.positions[event.stream_id] = event.stream_position;
@@ -66,6 +66,11 @@ export class ProgressReplay {
 
   get size(): number {
     return this.paths.size;
+  }
+
+  /** The ids of the paths held. */
+  held(): IterableIterator<string> {
+    return this.paths.keys();
   }
 
   /** The paths built so far, forgotten here: for histories delivered path by path. */
@@ -99,4 +104,83 @@ export async function writeReplayed(
             updated_at = now()`,
     [JSON.stringify(rows)],
   );
+}
+
+export interface ReplayIntoTableOptions {
+  /** The most paths held in memory; beyond, they are written out and read back when needed. */
+  pathsInMemory?: number;
+  /** Rows per INSERT: a statement's parameter stays a few megabytes. */
+  rowsPerStatement?: number;
+}
+
+/**
+ * Folds a history into `table` in memory by path, with bounded memory: when more than
+ * `pathsInMemory` paths are held they are written out (while the fold goes on with what follows:
+ * at most one write in flight), and a path seen again after that is read back first.
+ */
+export class ReplayIntoTable {
+  private readonly replay = new ProgressReplay();
+  private writing: Promise<void> = Promise.resolve();
+  private readonly pathsInMemory: number;
+  private readonly rowsPerStatement: number;
+
+  constructor(
+    private readonly db: DataSource | EntityManager,
+    private readonly table: string,
+    options: ReplayIntoTableOptions = {},
+    /** The paths already in `table` (shared by the passes of one rebuild); added to as they are written. */
+    private readonly written = new Set<string>(),
+  ) {
+    this.pathsInMemory = options.pathsInMemory ?? 5_000;
+    this.rowsPerStatement = options.rowsPerStatement ?? 500;
+  }
+
+  /** Paths folded so far (held or written). */
+  get paths(): number {
+    let held = 0;
+    for (const row of this.replay.held()) if (!this.written.has(row)) held += 1;
+    return this.written.size + held;
+  }
+
+  /** Folds `events` (each path's streams in order; redeliveries are skipped by position). */
+  async apply(events: readonly TaskStreamEvent[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const event of events) {
+      const pathId = event.data.path_id;
+      if (!this.replay.has(pathId) && this.written.has(pathId)) missing.add(pathId);
+    }
+    if (missing.size > 0) {
+      await this.writing; // a path read back must have been written first
+      this.replay.seed(await this.read([...missing]));
+    }
+    for (const event of events) this.replay.apply(event);
+    if (this.replay.size > this.pathsInMemory) {
+      await this.writing;
+      const rows = this.replay.drain();
+      const write = this.write(rows);
+      write.catch(() => undefined); // awaited (and thrown) at the next step
+      this.writing = write;
+    }
+  }
+
+  /** Writes what is still held; resolves when everything folded is in the table. */
+  async finish(): Promise<void> {
+    await this.writing;
+    await this.write(this.replay.drain());
+  }
+
+  /** Marks the rows written at once: a path in flight is read back (after the write), not begun anew. */
+  private async write(rows: ReplayedPath[]): Promise<void> {
+    for (const row of rows) this.written.add(row.path_id);
+    for (let i = 0; i < rows.length; i += this.rowsPerStatement)
+      await writeReplayed(this.db, this.table, rows.slice(i, i + this.rowsPerStatement));
+  }
+
+  private async read(pathIds: string[]): Promise<ReplayedPath[]> {
+    return (await this.db.query(
+      `SELECT path_id, user_id, status, state, board, positions, version FROM ${this.table}
+        WHERE path_id = ANY($1::uuid[])`,
+      [pathIds],
+    )) as ReplayedPath[];
+  }
 }

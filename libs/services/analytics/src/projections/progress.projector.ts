@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import type { Enveloped, TaskTopicEvent } from '@studypath/contracts';
 import type { EntityManager } from 'typeorm';
 import {
+  applyProgress,
   evolveBoard,
-  evolveProgress,
   initialBoard,
   initialProgress,
   type ProgressState,
@@ -39,7 +39,8 @@ export class ProgressProjector {
       manager,
     );
     if ((row.positions[event.stream_id] ?? 0) >= event.stream_position) return null;
-    const state = evolveProgress(row.state, event);
+    const state = row.state; // read for this event alone: folded in place
+    applyProgress(state, event);
     const board = evolveBoard(row.board, event);
     const version = row.version + 1;
     await this.repository.save(
