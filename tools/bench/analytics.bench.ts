@@ -34,9 +34,11 @@ import { log, runBench } from './bench-support';
  *     as `npm run projections:rebuild` runs it. Then, for comparison, the live path on
  *     BENCH_LIVE_EVENTS (20,000) of them: one transaction per event (lock the row, fold, write it,
  *     append the mastery update), one event at a time as a partition's consumer does.
- * (b) GET /v1/study-paths/{id}/progress p50/p99 at light load (BENCH_CONNECTIONS, 4, unpaced
- *     connections, BENCH_SECONDS, 20 s) with BENCH_USERS (10,000) users' read models in the table,
- *     each request as a random user for their path; answers are cached in Redis as in production.
+ * (b) GET /v1/study-paths/{id}/progress p50/p99 with BENCH_USERS (10,000) users' read models in
+ *     the table, each request as a random user for their path (answers cached in Redis as in
+ *     production): at light load, BENCH_RATE (100) requests/s over BENCH_CONNECTIONS (4)
+ *     connections for BENCH_SECONDS (20 s); then at saturation, the same connections unpaced.
+ *     To see where the server's time goes: BENCH_SERVER_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/p'.
  * (c) The peer comparison's query (ProgressRepository.countPeersBelow, uncached) over that table,
  *     every path on the same track: BENCH_PEER_SAMPLES (50) runs for random readers, p50/p99.
  */
@@ -46,6 +48,7 @@ const LIVE_EVENTS = Number(process.env.BENCH_LIVE_EVENTS ?? 20_000);
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 4);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const RATE = Number(process.env.BENCH_RATE ?? 100);
 const PEER_SAMPLES = Number(process.env.BENCH_PEER_SAMPLES ?? 50);
 
 const MINUTE = 60_000;
@@ -360,11 +363,12 @@ runBench(async ({ createDatabase, serverEnv }) => {
     if (probe.status !== 200)
       throw new Error(`GET progress answered ${probe.status}: ${await probe.text()}`);
 
-    const run = (seconds: number) =>
+    const run = (seconds: number, overallRate?: number) =>
       autocannon({
         url: `${base}/v1/study-paths/${pathOf.get(1)}/progress`,
         connections: CONNECTIONS,
         duration: seconds,
+        ...(overallRate ? { overallRate } : {}),
         requests: [
           {
             setupRequest: (request) => {
@@ -380,12 +384,16 @@ runBench(async ({ createDatabase, serverEnv }) => {
       });
     log('  warming up (5 s)');
     await run(5);
-    log(`  measuring: ${CONNECTIONS} connections, no pacing, ${SECONDS} s, a random reader each`);
-    const result = await run(SECONDS);
-    const errors = result.errors + result.timeouts + result.non2xx;
-    log(
-      `GET /v1/study-paths/{id}/progress, ${CONNECTIONS} connections, ${USERS} readers: p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${Math.round(result.requests.average)} requests/s, ${result.requests.total} requests (${errors} errors/timeouts/non-2xx)`,
-    );
+    const report = (what: string, result: autocannon.Result): void => {
+      const errors = result.errors + result.timeouts + result.non2xx;
+      log(
+        `GET /v1/study-paths/{id}/progress, ${what}, ${USERS} readers: p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${Math.round(result.requests.average)} requests/s, ${result.requests.total} requests (${errors} errors/timeouts/non-2xx)`,
+      );
+    };
+    log(`  light load: ${RATE} requests/s over ${CONNECTIONS} connections, ${SECONDS} s, a random reader each`);
+    report(`light load (${RATE} requests/s)`, await run(SECONDS, RATE));
+    log(`  saturation: ${CONNECTIONS} connections, no pacing, ${SECONDS} s, a random reader each`);
+    report(`${CONNECTIONS} unpaced connections`, await run(SECONDS));
     await peerQuery(dataSource);
   } finally {
     await server?.stop('SIGTERM');

@@ -55,6 +55,8 @@ export function runBench(bench: (context: BenchContext) => Promise<void>): void 
             REDIS_URL: infra.redis.url,
             KAFKA_BROKERS: infra.kafka.brokers.join(','),
             KAFKA_NAMESPACE: `bench${randomUUID().slice(0, 6)}.`,
+            // To profile the server under the benchmark: BENCH_SERVER_NODE_OPTIONS=--cpu-prof
+            NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS,
             ...env,
           }),
       });

@@ -19,18 +19,18 @@ import {
 import { Client } from 'pg';
 
 /*
- * The system as an operator runs it: path, task-generation and evaluation as separate processes
- * on a broker of their own (so that stopping it disturbs no other test), PostgreSQL and Redis,
+ * The system as an operator runs it: path, task-generation, evaluation and analytics as separate
+ * processes on a broker of their own (so that stopping it disturbs no other test), PostgreSQL and Redis,
  * under a load of concurrent submissions. Faults, one after another: a SIGKILL of each service
  * (restarted on the same port), the broker stopped for 10 s, every PostgreSQL connection of the
  * test database terminated. Afterwards every submission is evaluated exactly once, no task is
- * stuck, and no process exited on its own.
+ * stuck, each learner's progress counts the evaluation once, and no process exited on its own.
  */
 
 const run = promisify(execFile);
 const catalog = new BundledCatalog();
 const USERS = 24;
-const SERVICES = ['path', 'task-generation', 'evaluation'] as const;
+const SERVICES = ['path', 'task-generation', 'evaluation', 'analytics'] as const;
 type Service = (typeof SERVICES)[number];
 
 async function freePort(): Promise<number> {
@@ -249,6 +249,7 @@ describe('fault tolerance (services as processes, real Kafka, PostgreSQL and Red
     });
     await fault('SIGKILL path', () => sigkill('path'));
     await fault('SIGKILL task-generation', () => sigkill('task-generation'));
+    await fault('SIGKILL analytics', () => sigkill('analytics'));
     const lastFault = performance.now();
 
     await load;
@@ -274,9 +275,32 @@ describe('fault tolerance (services as processes, real Kafka, PostgreSQL and Red
       `[fault] all ${USERS} tasks completed ${Math.round(settledMs)} ms after the last fault (${faults.join('; ')})\n`,
     );
 
+    // The analytics service (killed too) counted each learner's one evaluation exactly once.
+    for (const user of users) {
+      const active = await call('path', 'GET', '/v1/study-paths/active', user);
+      const pathId = active.body.id as string;
+      const progress = await until(
+        async () => {
+          const answer = await call('analytics', 'GET', `/v1/study-paths/${pathId}/progress`, user);
+          return answer.status === 200 && answer.body.tasks_completed === 1
+            ? answer.body
+            : undefined;
+        },
+        `${user}'s progress to show the completed task`,
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+      expect(progress).toMatchObject({ tasks_completed: 1, overall_accuracy: 1 });
+    }
+
     const client = new Client({ connectionString: db.url });
     await client.connect();
     try {
+      const mastery = await client.query<{ stream_id: string; n: number }>(
+        `SELECT stream_id, count(*)::int AS n FROM analytics.events
+          WHERE event_type = 'analytics.mastery_updated' GROUP BY 1`,
+      );
+      expect(mastery.rows).toHaveLength(USERS);
+      expect(mastery.rows.filter((r) => r.n !== 1)).toEqual([]);
       const evaluated = await client.query<{ submission_id: string; n: number }>(
         `SELECT data->>'submission_id' AS submission_id, count(*)::int AS n FROM evaluation.events
           WHERE event_type = 'evaluation.completed' GROUP BY 1`,
