@@ -153,6 +153,60 @@ describe('path configuration', () => {
     });
   });
 
+  describe('the interview date', () => {
+    // 23:30 UTC on 10 March: already 11 March in Tokyo, still 10 March in UTC and New York.
+    const now = new Date('2026-03-10T23:30:00Z');
+    const track = META_SWE;
+
+    it("is refused before today in the path's time zone, with a message that says so", () => {
+      expect(() => newPathConfig({ target_interview_date: '2026-03-09' }, track, now)).toThrow(
+        new InvalidCommandError(
+          'target_interview_date 2026-03-09 is in the past (today is 2026-03-10 in UTC)',
+        ),
+      );
+      expect(() =>
+        newPathConfig({ target_interview_date: '2026-03-10', timezone: 'Asia/Tokyo' }, track, now),
+      ).toThrow(/2026-03-10 is in the past \(today is 2026-03-11 in Asia\/Tokyo\)/);
+    });
+
+    it('is accepted today, later, or not given', () => {
+      expect(
+        newPathConfig({ target_interview_date: '2026-03-10' }, track, now).target_interview_date,
+      ).toBe('2026-03-10');
+      expect(
+        newPathConfig(
+          { target_interview_date: '2026-03-10', timezone: 'America/New_York' },
+          track,
+          now,
+        ).target_interview_date,
+      ).toBe('2026-03-10');
+      expect(newPathConfig({}, track, now).target_interview_date).toBeNull();
+    });
+
+    it('is refused in the past when changed, in the zone the change leaves the path in', () => {
+      const current = newPathConfig({ target_interview_date: '2026-04-01' }, track, now);
+      expect(() =>
+        pathConfigChanges({ target_interview_date: '2026-03-01' }, current, track, now),
+      ).toThrow(InvalidCommandError);
+      expect(() =>
+        pathConfigChanges(
+          { target_interview_date: '2026-03-10', timezone: 'Asia/Tokyo' },
+          current,
+          track,
+          now,
+        ),
+      ).toThrow(InvalidCommandError);
+      expect(pathConfigChanges({ target_interview_date: null }, current, track, now)).toEqual({
+        target_interview_date: null,
+      });
+      // A path whose date has passed can still change other settings.
+      const passed = { ...current, target_interview_date: '2026-01-01' };
+      expect(pathConfigChanges({ hours_per_week: 8 }, passed, track, now)).toEqual({
+        hours_per_week: 8,
+      });
+    });
+  });
+
   describe('the track of a new path', () => {
     it('is the one named', () => {
       expect(trackForNewPath('meta-swe')).toBe(META_SWE);

@@ -61,8 +61,17 @@ export function trackForNewPath(trackId: string): Track {
 }
 
 /** A new path's full configuration: every module of the track gets a level and a weight. */
-export function newPathConfig(request: PathConfigRequest, track: Track): PathConfig {
+export function newPathConfig(
+  request: PathConfigRequest,
+  track: Track,
+  now: Date = new Date(),
+): PathConfig {
   onlyModulesOf(track, request);
+  notInThePast(
+    request.target_interview_date,
+    request.timezone ?? PATH_CONFIG_DEFAULTS.timezone,
+    now,
+  );
   const level =
     SELF_ASSESSMENT_LEVELS[request.self_assessment ?? PATH_CONFIG_DEFAULTS.self_assessment];
   const d = PATH_CONFIG_DEFAULTS;
@@ -90,8 +99,10 @@ export function pathConfigChanges(
   request: PathConfigRequest,
   current: PathConfig,
   track: Track,
+  now: Date = new Date(),
 ): Partial<PathConfig> {
   onlyModulesOf(track, request);
+  notInThePast(request.target_interview_date, request.timezone ?? current.timezone, now);
   const {
     self_assessment: assessment,
     starting_levels: levels,
@@ -114,6 +125,27 @@ export function pathConfigChanges(
   }
   if (weights) changes.personalization_weights = { ...current.personalization_weights, ...weights };
   return changes;
+}
+
+/**
+ * An interview date sent must not be before today in the path's time zone (today itself is
+ * allowed: the interview may be this afternoon). Reviews are planned up to that date, so a past
+ * one would plan nothing.
+ */
+function notInThePast(date: string | null | undefined, timeZone: string, now: Date): void {
+  if (!date) return;
+  const today = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+  if (date < today) {
+    throw new InvalidCommandError(
+      `target_interview_date ${date} is in the past (today is ${today} in ${timeZone})`,
+      { today },
+    );
+  }
 }
 
 function onlyModulesOf(track: Track, request: PathConfigRequest): void {

@@ -67,7 +67,8 @@ export class PathConfigInput implements PathConfigRequest {
   @ApiPropertyOptional({
     example: '2027-03-15',
     nullable: true,
-    description: 'The interview date, if known',
+    description:
+      "The interview date, if known: today or later in the path's time zone (an earlier date is a 400)",
   })
   @IsOptional()
   @Matches(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, {
