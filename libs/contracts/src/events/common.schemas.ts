@@ -91,3 +91,32 @@ export const DeliveredHintFields = {
   level: HintLevel,
   content: Type.String({ maxLength: 20_000 }),
 };
+
+/** A spaced-repetition card's FSRS state (docs/reviews.md). */
+export const ReviewCardState = Type.Union([
+  Type.Literal('new'),
+  Type.Literal('learning'),
+  Type.Literal('review'),
+  Type.Literal('relearning'),
+]);
+/** The rating a finished task gives its card, derived from what the learner did (docs/reviews.md). */
+export const ReviewRatingSchema = Type.Union([
+  Type.Literal('again'),
+  Type.Literal('hard'),
+  Type.Literal('good'),
+  Type.Literal('easy'),
+]);
+/**
+ * What a review task carries of the review it was made for: the review's id (one task per
+ * review), the card as it stood, and the scheduling policy that made it due.
+ */
+export const ReviewTaskInfo = Type.Object(
+  {
+    review_id: Type.String({ format: 'uuid' }),
+    card_state: ReviewCardState,
+    due_at: Type.String({ format: 'date-time' }),
+    last_interval_days: Type.Number({ minimum: 0 }),
+    scheduling_policy: Type.String({ minLength: 1, maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);

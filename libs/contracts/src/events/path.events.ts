@@ -9,6 +9,7 @@ import {
   ModuleIdSchema,
   PathConfig,
   ProblemId,
+  ReviewTaskInfo,
   TaskSource,
   TaskStatus,
   TopicTags,
@@ -64,7 +65,12 @@ export const PathArchived = defineEvent({
 export const TaskCreated = defineEvent({
   type: 'task.created',
   topic,
-  description: 'A task joined the path, from a proposal of task-generation.',
+  version: 2,
+  description:
+    'A task joined the path, from a proposal of task-generation (version 2 added `review`: the ' +
+    'scheduled review a review task was made for).',
+  // Version 1 had no `review`: its data is valid as it is.
+  upcasters: { 1: (data) => data },
   schema: Type.Object(
     {
       task_id: Uuid,
@@ -76,6 +82,7 @@ export const TaskCreated = defineEvent({
       order: Type.Integer({ minimum: 0 }),
       source: TaskSource,
       proposal_id: Uuid,
+      review: Type.Optional(ReviewTaskInfo),
       metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     },
     strict,

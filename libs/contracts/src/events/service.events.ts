@@ -6,6 +6,9 @@ import {
   EvaluationResultFields,
   ModuleIdSchema,
   ProblemId,
+  ReviewCardState,
+  ReviewRatingSchema,
+  ReviewTaskInfo,
   TaskSource,
   TopicTags,
   Uuid,
@@ -17,7 +20,12 @@ const strict = { additionalProperties: false } as const;
 export const TasksProposed = defineEvent({
   type: 'generation.tasks_proposed',
   topic: TopicNames.generationEvents,
-  description: 'Task-generation proposes the next tasks of a path; the path service creates them.',
+  version: 2,
+  description:
+    'Task-generation proposes the next tasks of a path; the path service creates them (version 2 ' +
+    'added `review` to a task made for a scheduled review).',
+  // Version 1 had no `review`: its data is valid as it is.
+  upcasters: { 1: (data) => data },
   schema: Type.Object(
     {
       path_id: Uuid,
@@ -32,6 +40,7 @@ export const TasksProposed = defineEvent({
             order: Type.Integer({ minimum: 0 }),
             source: TaskSource,
             reason: Type.String({ maxLength: 500 }),
+            review: Type.Optional(ReviewTaskInfo),
           },
           strict,
         ),
@@ -89,14 +98,46 @@ export const TutorHintDelivered = defineEvent({
 export const ReviewDue = defineEvent({
   type: 'analytics.review_due',
   topic: TopicNames.analyticsEvents,
-  description: 'A solved problem is due for a spaced-repetition review.',
+  description:
+    "A card of the learner's review queue is due: task-generation turns it into a review task " +
+    '(one per `review_id`). docs/reviews.md has the scheduling.',
   schema: Type.Object(
     {
+      ...ReviewTaskInfo.properties,
       path_id: Uuid,
       problem_id: ProblemId,
       module: ModuleIdSchema,
-      due_at: Type.String({ format: 'date-time' }),
+      topics: TopicTags,
+      difficulty: Difficulty,
+      last_rating: ReviewRatingSchema,
+    },
+    strict,
+  ),
+});
+
+export const ReviewCompleted = defineEvent({
+  type: 'analytics.review_completed',
+  topic: TopicNames.analyticsEvents,
+  description:
+    'A review task ended: its card was rated from what the learner did and scheduled again ' +
+    '(a skipped or expired review is rated again and rescheduled, never dropped).',
+  schema: Type.Object(
+    {
+      review_id: Uuid,
+      path_id: Uuid,
+      task_id: Uuid,
+      problem_id: ProblemId,
+      ended: Type.Union([
+        Type.Literal('passed'),
+        Type.Literal('failed'),
+        Type.Literal('skipped'),
+        Type.Literal('expired'),
+      ]),
+      rating: ReviewRatingSchema,
+      card_state: ReviewCardState,
       interval_days: Type.Number({ minimum: 0 }),
+      next_due_at: Type.String({ format: 'date-time' }),
+      scheduling_policy: Type.String({ minLength: 1, maxLength: 40 }),
     },
     strict,
   ),
@@ -152,6 +193,7 @@ export const SERVICE_EVENTS = [
   EvaluationFailed,
   TutorHintDelivered,
   ReviewDue,
+  ReviewCompleted,
   MasteryUpdated,
 ] as const;
 
@@ -159,4 +201,6 @@ export const SERVICE_EVENTS = [
 export type GenerationEvent = EventOf<typeof TasksProposed>;
 export type EvaluationEvent = EventOf<typeof EvaluationCompleted | typeof EvaluationFailed>;
 export type TutorEvent = EventOf<typeof TutorHintDelivered>;
-export type AnalyticsEvent = EventOf<typeof ReviewDue | typeof MasteryUpdated>;
+export type AnalyticsEvent = EventOf<
+  typeof ReviewDue | typeof ReviewCompleted | typeof MasteryUpdated
+>;
