@@ -390,7 +390,9 @@ runBench(async ({ createDatabase, serverEnv }) => {
         `GET /v1/study-paths/{id}/progress, ${what}, ${USERS} readers: p50 ${result.latency.p50} ms, p90 ${result.latency.p90} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms; ${Math.round(result.requests.average)} requests/s, ${result.requests.total} requests (${errors} errors/timeouts/non-2xx)`,
       );
     };
-    log(`  light load: ${RATE} requests/s over ${CONNECTIONS} connections, ${SECONDS} s, a random reader each`);
+    log(
+      `  light load: ${RATE} requests/s over ${CONNECTIONS} connections, ${SECONDS} s, a random reader each`,
+    );
     report(`light load (${RATE} requests/s)`, await run(SECONDS, RATE));
     log(`  saturation: ${CONNECTIONS} connections, no pacing, ${SECONDS} s, a random reader each`);
     report(`${CONNECTIONS} unpaced connections`, await run(SECONDS));
