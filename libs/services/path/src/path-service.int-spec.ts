@@ -341,6 +341,70 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     expect(new Set(onTopic.map((e) => e.user_id))).toEqual(new Set([user]));
   });
 
+  it('creates a review task from a proposed review once, its task.created carrying the review', async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    const review = {
+      review_id: randomUUID(),
+      card_state: 'review' as const,
+      due_at: '2026-01-12T07:30:00.000Z',
+      last_interval_days: 6,
+      scheduling_policy: 'fsrs-1',
+    };
+    const proposal = envelope(
+      TasksProposed,
+      {
+        path_id: pathId,
+        proposal_id: randomUUID(),
+        tasks: [
+          {
+            problem_id: 'graph-courier-reach',
+            module: 'graphs',
+            topics: ['bfs'],
+            difficulty: 1,
+            order: 1,
+            source: 'review',
+            reason: 'spaced repetition: due 2026-01-12',
+            review,
+          },
+        ],
+      },
+      { user_id: user },
+    );
+    // Redelivered, and proposed again as another event: still one task.
+    await bus.publish([encodeEvent(proposal)]);
+    await bus.publish([
+      encodeEvent(proposal),
+      encodeEvent({ ...proposal, event_id: randomUUID() }),
+    ]);
+    // A later proposal of the same user (the same partition, so handled after those) without one.
+    await propose(user, pathId, ['graph-largest-spill']);
+
+    const tasks = await tasksOf(user, pathId, 2);
+    expect(tasks.map((t) => [t.problem_id, t.source])).toEqual([
+      ['graph-largest-spill', 'initial'],
+      ['graph-courier-reach', 'review'],
+    ]);
+    const created = await until(() => {
+      const mine = published.filter(
+        (e) =>
+          e.event_type === 'task.created' && (e.data as { path_id: string }).path_id === pathId,
+      );
+      return mine.length >= 2 ? mine : undefined;
+    }, 'the task.created events on Kafka');
+    expect(created).toHaveLength(2);
+    expect(created.map((e) => e.schema_version)).toEqual([2, 2]);
+    const [reviewTask, other] = created.map((e) => e.data as Record<string, unknown>);
+    expect(reviewTask).toMatchObject({
+      problem_id: 'graph-courier-reach',
+      source: 'review',
+      proposal_id: proposal.data.proposal_id,
+      review,
+    });
+    expect(other).toMatchObject({ problem_id: 'graph-largest-spill' });
+    expect(other).not.toHaveProperty('review');
+  });
+
   it('accepts exactly one of 100 concurrent submissions to a task; the rest are 409, none 500', async () => {
     const user = `user-${randomUUID()}`;
     const { taskId: id } = await pathWithOneTask(user, 'graph-assembly-order');

@@ -2,6 +2,7 @@ import { eventStoreMigration, type EventStoreTables } from '@studypath/event-sto
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreateGenerationState1764400000002 } from './migrations/1764400000002-create-generation-state';
 import { AddGenerationTrack1764400000004 } from './migrations/1764400000004-add-generation-track';
+import { AddPendingReviews1765300000001 } from './migrations/1765300000001-add-pending-reviews';
 
 /** The task-generation service's event store: its append-only log, relayed to its topic. */
 export const TaskGenerationEventStore: EventStoreTables = {
@@ -16,5 +17,6 @@ export const TaskGenerationDatabase: ServiceDatabaseOptions = {
     eventStoreMigration(TaskGenerationEventStore),
     CreateGenerationState1764400000002,
     AddGenerationTrack1764400000004,
+    AddPendingReviews1765300000001,
   ],
 };

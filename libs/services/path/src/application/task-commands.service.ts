@@ -56,8 +56,9 @@ export class TaskCommands {
   }
 
   /**
-   * Turns a proposal of task-generation into tasks. Each task's id derives from the proposal and the
-   * item, so a proposal delivered twice creates nothing new.
+   * Turns a proposal of task-generation into tasks, a review task keeping the review it was made
+   * for. Each task's id derives from the proposal and the item, so a proposal delivered twice
+   * creates nothing new.
    */
   async createProposedTasks(
     proposal: EventData<typeof TasksProposed>,
@@ -82,6 +83,7 @@ export class TaskCommands {
               order: item.order,
               source: item.source,
               proposal_id: proposal.proposal_id,
+              ...(item.review ? { review: item.review } : {}),
               metadata: { reason: item.reason },
             },
           },

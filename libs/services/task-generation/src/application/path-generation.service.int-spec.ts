@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
   PathCreated,
+  PathPaused,
   PathResumed,
+  ReviewDue,
   TaskCreated,
   TaskStatusChanged,
   type EventData,
@@ -27,13 +29,44 @@ const delivery = (user_id: string, occurred_at = '2026-01-05T09:00:00.000Z') => 
   traceparent,
 });
 
+/** A due review of a path's card, as the analytics service publishes it. */
+const reviewDue = (pathId: string, reviewId: string): EventData<typeof ReviewDue> => ({
+  review_id: reviewId,
+  card_state: 'review',
+  due_at: '2026-01-12T07:30:00.000Z',
+  last_interval_days: 6,
+  scheduling_policy: 'fsrs-1',
+  path_id: pathId,
+  problem_id: 'graph-courier-reach',
+  module: 'graphs',
+  topics: ['bfs'],
+  difficulty: 1,
+  last_rating: 'good',
+});
+
+/** What a review task carries of its review. */
+const reviewOf = ({
+  review_id,
+  card_state,
+  due_at,
+  last_interval_days,
+  scheduling_policy,
+}: EventData<typeof ReviewDue>) => ({
+  review_id,
+  card_state,
+  due_at,
+  last_interval_days,
+  scheduling_policy,
+});
+
 interface StoredRow {
   user_id: string;
   track_id: string;
   status: string;
   clock: number;
   proposals: number;
-  tasks: { taskId: string | null; outcome: string }[];
+  tasks: { taskId: string | null; outcome: string; reviewId?: string }[];
+  pending_reviews: { review_id: string }[];
   created_at: Date;
   updated_at: Date;
 }
@@ -161,8 +194,73 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
   it('ignores the facts of a path it never saw created', async () => {
     const pathId = randomUUID();
     await apply(envelope(PathResumed, { path_id: pathId }, delivery('user-3')));
+    await apply(envelope(ReviewDue, reviewDue(pathId, randomUUID()), delivery('user-3')));
     expect(await store.readStream(`generation-${pathId}`)).toEqual([]);
     expect(await row(pathId)).toBeUndefined();
+  });
+
+  it('proposes a due review as one review task carrying the review, once per review id', async () => {
+    const pathId = randomUUID();
+    const reviewId = randomUUID();
+    await apply(
+      envelope(PathCreated, { path_id: pathId, track_id: 'meta-swe', config }, delivery('user-6')),
+    );
+    const due = envelope(ReviewDue, reviewDue(pathId, reviewId), delivery('user-6'));
+    await apply(due);
+    // Two runs of the job publish the same review as two events; neither proposes it again.
+    await apply(envelope(ReviewDue, reviewDue(pathId, reviewId), delivery('user-6')));
+    await apply(envelope(ReviewDue, reviewDue(pathId, reviewId), delivery('user-6')));
+
+    const [, review, ...more] = await store.readStream(`generation-${pathId}`);
+    expect(more).toEqual([]);
+    expect(review).toMatchObject({
+      event_type: 'generation.tasks_proposed',
+      user_id: 'user-6',
+      causation_id: due.event_id,
+      data: {
+        path_id: pathId,
+        proposal_id: deterministicUuid(`${pathId}:review:${reviewId}`),
+        tasks: [
+          {
+            problem_id: 'graph-courier-reach',
+            module: 'graphs',
+            topics: ['bfs'],
+            difficulty: 1,
+            order: 3,
+            source: 'review',
+            reason: 'spaced repetition: due 2026-01-12',
+            review: reviewOf(due.data),
+          },
+        ],
+      },
+    });
+    expect((await row(pathId))?.tasks.map((t) => t.reviewId)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      reviewId,
+    ]);
+  });
+
+  it('keeps a due review while the path is paused and proposes it on resume', async () => {
+    const pathId = randomUUID();
+    const reviewId = randomUUID();
+    await apply(
+      envelope(PathCreated, { path_id: pathId, track_id: 'meta-swe', config }, delivery('user-7')),
+    );
+    await apply(envelope(PathPaused, { path_id: pathId }, delivery('user-7')));
+    const due = envelope(ReviewDue, reviewDue(pathId, reviewId), delivery('user-7'));
+    await apply(due);
+    expect(await store.readStream(`generation-${pathId}`)).toHaveLength(1);
+    expect((await row(pathId))?.pending_reviews.map((r) => r.review_id)).toEqual([reviewId]);
+
+    await apply(envelope(PathResumed, { path_id: pathId }, delivery('user-7')));
+    const proposals = await store.readStream(`generation-${pathId}`);
+    expect(proposals).toHaveLength(2);
+    expect(proposals[1]?.data).toMatchObject({
+      tasks: [{ source: 'review', order: 3, review: reviewOf(due.data) }],
+    });
+    expect((await row(pathId))?.pending_reviews).toEqual([]);
   });
 
   it('refuses a path on a track it does not know, writing nothing', async () => {
@@ -177,6 +275,8 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
 
   it('gives the paths generated before the track column the META_SWE track', async () => {
     const pathId = randomUUID();
+    // Back to before the track column: the pending reviews column came after it.
+    await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.query(
       `INSERT INTO task_generation.generation_paths (path_id, user_id, status, config, created_at, updated_at)
@@ -184,6 +284,6 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
       [pathId, JSON.stringify(config)],
     );
     await dataSource.runMigrations({ transaction: 'each' });
-    expect((await row(pathId))?.track_id).toBe('meta-swe');
+    expect(await row(pathId)).toMatchObject({ track_id: 'meta-swe', pending_reviews: [] });
   });
 });

@@ -7,6 +7,7 @@ import type { EntityManager } from 'typeorm';
 import {
   generationDecider,
   type GENERATION_INPUTS,
+  type REVIEW_INPUTS,
   type GenerationCommand,
   type GenerationState,
   type TasksProposedEvent,
@@ -14,11 +15,13 @@ import {
 import { GenerationStateRepository } from '../projections/generation-state.repository';
 import { ProblemCatalog } from './problem-catalog';
 
-/** A task event the generation consumes, as delivered. */
-export type GenerationInput = EnvelopeOf<(typeof GENERATION_INPUTS)[number]>;
+/** A task event or a due review the generation consumes, as delivered. */
+export type GenerationInput = EnvelopeOf<
+  (typeof GENERATION_INPUTS)[number] | (typeof REVIEW_INPUTS)[number]
+>;
 
 /**
- * Moves a path's generation on by one task event: the state is loaded (and locked), the decider
+ * Moves a path's generation on by one task event or due review: the state is loaded (and locked), the decider
  * decides, its proposals are appended to the service's log (relayed to Kafka) and the state is
  * saved, all in the caller's transaction.
  */
@@ -37,7 +40,14 @@ export class PathGenerationService {
     const pathId = event.data.path_id;
     const state = (await this.repository.load(pathId, manager)) ?? this.decider.initialState();
     const trackId = trackIdOf(event, state);
-    if (trackId === undefined) return; // a path this service never saw created (e.g. before it existed)
+    if (trackId === undefined) {
+      // A path this service never saw created (e.g. before it existed): nothing to generate for.
+      if (event.event_type === 'analytics.review_due')
+        this.logger.debug(
+          `review ${event.data.review_id} ignored: path ${pathId} is unknown to task generation`,
+        );
+      return;
+    }
     const track = findTrack(trackId);
     if (!track)
       throw new Error(`path ${pathId} is on the track "${trackId}", which is unknown here`);

@@ -11,6 +11,7 @@ import { deterministicUuid } from '@studypath/platform';
 import { BundledCatalog } from '@studypath/problem-bank';
 import {
   generationDecider,
+  type DueReview,
   type GenerationCommand,
   type GenerationEvent,
   type GenerationFact,
@@ -61,6 +62,50 @@ const statusChanged = (task_id: string, to: TaskStatus, from: TaskStatus = 'pend
     event_type: 'task.status_changed',
     data: { task_id, path_id, from, to, reason: 'test' },
   }) satisfies GenerationFact;
+
+const reviewId = (n: number): string => `00000000-0000-4000-9000-${String(n).padStart(12, '0')}`;
+/** A due review of a problem the path's first proposal did not hold, as analytics publishes it. */
+const reviewDue = (n: number, changes: Partial<DueReview> = {}) =>
+  ({
+    event_type: 'analytics.review_due',
+    data: {
+      review_id: reviewId(n),
+      card_state: 'review',
+      due_at: '2026-01-12T07:30:00.000Z',
+      last_interval_days: 6,
+      scheduling_policy: 'fsrs-1',
+      path_id,
+      problem_id: 'graph-courier-reach',
+      module: 'graphs',
+      topics: ['bfs', 'grids'],
+      difficulty: 2,
+      last_rating: 'good',
+      ...changes,
+    },
+  }) satisfies GenerationFact;
+/** The review task a due review asks for, at `order` of its path. */
+const reviewTask = (due: ReturnType<typeof reviewDue>, order: number): TasksProposedEvent => {
+  const { review_id, card_state, due_at, last_interval_days, scheduling_policy } = due.data;
+  return {
+    event_type: 'generation.tasks_proposed',
+    data: {
+      path_id,
+      proposal_id: deterministicUuid(`${path_id}:review:${review_id}`),
+      tasks: [
+        {
+          problem_id: due.data.problem_id,
+          module: due.data.module,
+          topics: due.data.topics,
+          difficulty: due.data.difficulty,
+          order,
+          source: 'review',
+          reason: `spaced repetition: due ${due_at.slice(0, 10)}`,
+          review: { review_id, card_state, due_at, last_interval_days, scheduling_policy },
+        },
+      ],
+    },
+  };
+};
 
 const taskId = (n: number): string => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
@@ -235,6 +280,7 @@ describe('generationDecider', () => {
         clock: 1,
         proposals: 0,
         tasks: [],
+        pendingReviews: [],
       });
     });
   });
@@ -436,6 +482,131 @@ describe('generationDecider', () => {
         ...config,
         hours_per_week: 9,
       });
+    });
+  });
+
+  describe('due reviews', () => {
+    it('become one review task with the review, ordered after the path, on an active path', () => {
+      const due = reviewDue(1);
+      spec
+        .given(start)
+        .when(command(due))
+        .then([reviewTask(due, 3)]);
+      const [proposal] = decide(start, due) as [TasksProposedEvent];
+      expect(proposal.data.tasks[0]?.reason.length).toBeLessThanOrEqual(500);
+      expect(proposal.data.tasks[0]?.reason).toBe('spaced repetition: due 2026-01-12');
+    });
+
+    it('are proposed once: the same review id again proposes nothing', () => {
+      const due = reviewDue(1);
+      const proposed = [...start, due, reviewTask(due, 3)];
+      // Redelivered, or published again by a second run of the job (another event, the same review).
+      spec.given(proposed).when(command(due)).then([]);
+      spec
+        .given(proposed)
+        .when(command(reviewDue(1, { due_at: '2026-01-13T00:00:00.000Z' })))
+        .then([]);
+      // Also once its task exists and has ended.
+      const created = taskCreated(reviewTask(due, 3), 0, taskId(4));
+      spec
+        .given([...proposed, created, statusChanged(taskId(4), 'completed', 'submitted')])
+        .when(command(due))
+        .then([]);
+      expect(stateOf(proposed).tasks[3]).toMatchObject({ reviewId: reviewId(1), source: 'review' });
+    });
+
+    it('of different reviews are each proposed', () => {
+      const one = reviewDue(1);
+      const two = reviewDue(2, { problem_id: 'tree-level-sums', module: 'trees' });
+      spec
+        .given([...start, one, reviewTask(one, 3)])
+        .when(command(two))
+        .then([reviewTask(two, 4)]);
+    });
+
+    it('wait while the path is paused and are proposed on resume, after its top-up, once', () => {
+      const one = reviewDue(1);
+      const two = reviewDue(2, { problem_id: 'tree-level-sums', module: 'trees' });
+      const ended = statusChanged(taskId(1), 'completed', 'submitted');
+      const waiting = [...start, paused, ended, one, two, one];
+      spec
+        .given([...start, paused])
+        .when(command(one))
+        .then([]);
+      expect(stateOf(waiting).pendingReviews.map((r) => r.review_id)).toEqual([
+        reviewId(1),
+        reviewId(2),
+      ]);
+      // Task 1 ended while paused: the window has room for one, the reviews come on top of it.
+      const topUp = expectedProposal([...waiting, resumed], 1, 'adaptive');
+      const decided = decide(waiting, resumed);
+      expect(decided).toEqual([topUp, reviewTask(one, 4), reviewTask(two, 5)]);
+      const after = stateOf([...waiting, resumed, ...decided]);
+      expect(after.pendingReviews).toEqual([]);
+      expect(after.tasks.map((t) => t.reviewId)).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        reviewId(1),
+        reviewId(2),
+      ]);
+      // Proposed, they are not proposed again: not on the next fact, nor on a later resume.
+      spec
+        .given([...waiting, resumed, ...decided])
+        .when(command(one))
+        .then([]);
+      spec
+        .given([...waiting, resumed, ...decided, paused])
+        .when(command(resumed))
+        .then([]);
+    });
+
+    it('are ignored by an archived path, even one archived while they waited', () => {
+      const due = reviewDue(1);
+      spec
+        .given([...start, archived])
+        .when(command(due))
+        .then([]);
+      expect(stateOf([...start, archived, due])).toEqual(stateOf([...start, archived]));
+      expect(stateOf([...start, paused, due, archived]).pendingReviews).toEqual([]);
+    });
+
+    it('are ignored for a path never seen created', () => {
+      spec
+        .given([])
+        .when(command(reviewDue(1)))
+        .then([]);
+      expect(fold(decider, [reviewDue(1)])).toEqual({ status: 'none' });
+    });
+
+    it('count in the window once proposed: the top-up stays, later ends top up as usual', () => {
+      const due = reviewDue(1);
+      const withReview = [
+        ...start,
+        due,
+        reviewTask(due, 3),
+        taskCreated(reviewTask(due, 3), 0, taskId(4)),
+      ];
+      // Four open tasks for a window of three: one ending proposes nothing.
+      const first = statusChanged(taskId(1), 'completed', 'submitted');
+      spec.given(withReview).when(command(first)).then([]);
+      // The review ending too leaves two open: the window is topped up again.
+      const second = statusChanged(taskId(4), 'completed', 'submitted');
+      spec
+        .given([...withReview, first])
+        .when(command(second))
+        .then([expectedProposal([...withReview, first, second], 1, 'adaptive')]);
+    });
+
+    it('come after the top-up of a window left short', () => {
+      // The top-up after task 1 ended came short (nothing was proposed): 2 open tasks of 3.
+      const short = [...start, statusChanged(taskId(1), 'completed', 'submitted')];
+      const due = reviewDue(1);
+      spec
+        .given(short)
+        .when(command(due))
+        .then([expectedProposal([...short, due], 1, 'adaptive'), reviewTask(due, 4)]);
     });
   });
 

@@ -4,6 +4,7 @@ import {
   PathCreated,
   PathPaused,
   PathResumed,
+  ReviewDue,
   TaskCreated,
   TaskStatusChanged,
   type EventData,
@@ -31,7 +32,12 @@ export const GENERATION_INPUTS = [
   TaskStatusChanged,
 ] as const;
 
-export type GenerationFact = EventOf<(typeof GENERATION_INPUTS)[number]>;
+/** The analytics events that move a path's generation: a due review becomes a review task. */
+export const REVIEW_INPUTS = [ReviewDue] as const;
+
+export type GenerationFact = EventOf<
+  (typeof GENERATION_INPUTS)[number] | (typeof REVIEW_INPUTS)[number]
+>;
 export type TasksProposedEvent = EventOf<typeof TasksProposed>;
 
 /**
@@ -61,12 +67,18 @@ export interface GenerationCommand {
 
 export type PathConfig = EventData<typeof PathCreated>['config'];
 type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
+/** A due review as `analytics.review_due` states it: the card, its problem and its policy. */
+export type DueReview = EventData<typeof ReviewDue>;
+/** What a review task carries of its review (`ReviewTaskInfo`). */
+type ReviewInfo = NonNullable<TasksProposedEvent['data']['tasks'][number]['review']>;
 
 /** A task of the path as the generator tracks it: the generator's view plus where it came from. */
 export interface TrackedTask extends HistoryTask {
   proposalId: string;
   /** Null until the path service's `task.created` for this item is seen. */
   taskId: string | null;
+  /** The review a review task was made for (from `analytics.review_due`); absent otherwise. */
+  reviewId?: string;
 }
 
 export interface PathGeneration {
@@ -80,6 +92,8 @@ export interface PathGeneration {
   proposals: number;
   /** Every task proposed, in path order. */
   tasks: TrackedTask[];
+  /** Due reviews not proposed yet (the path was paused when they came), oldest first. */
+  pendingReviews: DueReview[];
 }
 
 export type GenerationState = { status: 'none' } | PathGeneration;
@@ -118,6 +132,14 @@ const DAY_MS = 86_400_000;
  * uuid(`<path id>:proposal:<n>`) and seeds the generator with `<path id>:<n>`, so the same facts
  * always give the same proposals. When the catalog has nothing left that fits, the decision says
  * so instead of proposing.
+ *
+ * A due review (`analytics.review_due`) becomes one review task of the card's problem, carrying
+ * the review, ordered after the path's tasks, in its own proposal with the id
+ * uuid(`<path id>:review:<review id>`) (it takes a tick and a proposal number like any other).
+ * Each review is proposed once: the state remembers the reviews proposed, and one seen before
+ * (the job ran twice, or redelivery) changes nothing. A paused path keeps its due reviews and
+ * gets them when resumed, after its top-up; an archived path, or one never seen created, ignores
+ * them. A review task counts in the window as an open task once proposed.
  *
  * `uuid` makes the proposal ids (the platform's `deterministicUuid`), passed in so that the domain
  * stays free of the platform's I/O.
@@ -161,10 +183,57 @@ export function generationDecider(uuid: NameUuid): GenerationDecider {
     ];
   }
 
-  function topUp(state: GenerationState, command: GenerationCommand): GenerationDecision[] {
+  function topUp(path: PathGeneration, command: GenerationCommand): GenerationDecision[] {
+    const missing = path.config.pending_tasks_ahead - openTasks(path);
+    return missing > 0 ? propose(path, missing, 'adaptive', command) : [];
+  }
+
+  /**
+   * What an active path gets after a fact: its window topped up, then each review waiting for it,
+   * on top of the window (a review is never held back by a full window, nor does it shrink the
+   * top-up of the fact that brought it; it counts as an open task from then on).
+   */
+  function proceed(state: GenerationState, command: GenerationCommand): GenerationDecision[] {
     if (state.status !== 'active') return [];
-    const missing = state.config.pending_tasks_ahead - openTasks(state);
-    return missing > 0 ? propose(state, missing, 'adaptive', command) : [];
+    const window = topUp(state, command);
+    const firstOrder =
+      state.tasks.length +
+      window.reduce(
+        (count, d) =>
+          count + (d.event_type === 'generation.tasks_proposed' ? d.data.tasks.length : 0),
+        0,
+      );
+    return [
+      ...window,
+      ...state.pendingReviews.map((review, i) => reviewProposal(state, review, firstOrder + i)),
+    ];
+  }
+
+  /** One review task, in a proposal named after its review: the same review, the same proposal. */
+  function reviewProposal(
+    path: PathGeneration,
+    review: DueReview,
+    order: number,
+  ): TasksProposedEvent {
+    return {
+      event_type: 'generation.tasks_proposed',
+      data: {
+        path_id: path.pathId,
+        proposal_id: uuid(`${path.pathId}:review:${review.review_id}`),
+        tasks: [
+          {
+            problem_id: review.problem_id,
+            module: review.module,
+            topics: [...review.topics],
+            difficulty: review.difficulty,
+            order,
+            source: 'review',
+            reason: `spaced repetition: due ${review.due_at.slice(0, 10)}`,
+            review: reviewInfo(review),
+          },
+        ],
+      },
+    };
   }
 
   return {
@@ -188,7 +257,8 @@ export function generationDecider(uuid: NameUuid): GenerationDecider {
         case 'path.archived':
         case 'task.created':
         case 'task.status_changed':
-          return topUp(evolve(state, fact), command);
+        case 'analytics.review_due':
+          return proceed(evolve(state, fact), command);
         default:
           return assertNever(fact, 'fact');
       }
@@ -209,11 +279,13 @@ function evolve(state: GenerationState, event: GenerationEvent): GenerationState
     case 'path.resumed':
       return { ...state, status: 'active' };
     case 'path.archived':
-      return { ...state, status: 'archived' };
+      return { ...state, status: 'archived', pendingReviews: [] };
     case 'task.created':
       return linked(state, event.data);
     case 'task.status_changed':
       return decided(state, event.data);
+    case 'analytics.review_due':
+      return awaiting(state, event.data);
     case 'generation.tasks_proposed':
       return proposed(state, event.data);
     case 'generation.catalog_exhausted':
@@ -232,6 +304,7 @@ function started(fact: EventOf<typeof PathCreated>): PathGeneration {
     clock: 1,
     proposals: 0,
     tasks: [],
+    pendingReviews: [],
   };
 }
 
@@ -261,17 +334,43 @@ function decided(
   };
 }
 
+/**
+ * A due review waits for the path to be active; an archived path, or a review seen before
+ * (proposed or waiting already: the job ran twice, or redelivered), changes nothing.
+ */
+function awaiting(path: PathGeneration, review: DueReview): PathGeneration {
+  const known =
+    path.tasks.some((t) => t.reviewId === review.review_id) ||
+    path.pendingReviews.some((r) => r.review_id === review.review_id);
+  if (path.status === 'archived' || known) return path;
+  return { ...path, pendingReviews: [...path.pendingReviews, review] };
+}
+
 function proposed(path: PathGeneration, proposal: TasksProposedEvent['data']): PathGeneration {
   const tasks = proposal.tasks.map((task): TrackedTask => ({
     ...openTask(task, path.clock),
     proposalId: proposal.proposal_id,
     taskId: null,
+    ...(task.review ? { reviewId: task.review.review_id } : {}),
   }));
+  const reviewIds = new Set(tasks.map((t) => t.reviewId));
   return {
     ...path,
     tasks: [...path.tasks, ...tasks],
     clock: path.clock + 1,
     proposals: path.proposals + 1,
+    pendingReviews: path.pendingReviews.filter((r) => !reviewIds.has(r.review_id)),
+  };
+}
+
+/** The review a review task carries: exactly the `ReviewTaskInfo` fields of the due review. */
+function reviewInfo(review: DueReview): ReviewInfo {
+  return {
+    review_id: review.review_id,
+    card_state: review.card_state,
+    due_at: review.due_at,
+    last_interval_days: review.last_interval_days,
+    scheduling_policy: review.scheduling_policy,
   };
 }
 

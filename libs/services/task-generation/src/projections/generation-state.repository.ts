@@ -1,6 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { PathConfig, PathGeneration, TrackedTask } from '../domain/generation.decider';
+import type {
+  DueReview,
+  PathConfig,
+  PathGeneration,
+  TrackedTask,
+} from '../domain/generation.decider';
 
 /** The state columns of a row of `task_generation.generation_paths` (besides its owner and times). */
 export interface GenerationPathRow {
@@ -11,6 +16,7 @@ export interface GenerationPathRow {
   clock: number;
   proposals: number;
   tasks: TrackedTask[];
+  pending_reviews: DueReview[];
 }
 
 /** The only place that reads or writes the generation state, always inside the caller's transaction. */
@@ -19,7 +25,7 @@ export class GenerationStateRepository {
   /** Locks the path's row until the transaction ends, so one path's facts apply one at a time. */
   async load(pathId: string, manager: EntityManager): Promise<PathGeneration | undefined> {
     const rows = (await manager.query(
-      `SELECT path_id, track_id, status, config, clock, proposals, tasks
+      `SELECT path_id, track_id, status, config, clock, proposals, tasks, pending_reviews
          FROM task_generation.generation_paths WHERE path_id = $1 FOR UPDATE`,
       [pathId],
     )) as GenerationPathRow[];
@@ -33,6 +39,7 @@ export class GenerationStateRepository {
       clock: row.clock,
       proposals: row.proposals,
       tasks: row.tasks,
+      pendingReviews: row.pending_reviews,
     };
   }
 
@@ -44,10 +51,12 @@ export class GenerationStateRepository {
   ): Promise<void> {
     await manager.query(
       `INSERT INTO task_generation.generation_paths
-              (path_id, user_id, track_id, status, config, clock, proposals, tasks, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+              (path_id, user_id, track_id, status, config, clock, proposals, tasks, pending_reviews,
+               created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
        ON CONFLICT (path_id) DO UPDATE
-          SET status = $4, config = $5, clock = $6, proposals = $7, tasks = $8, updated_at = $9`,
+          SET status = $4, config = $5, clock = $6, proposals = $7, tasks = $8,
+              pending_reviews = $9, updated_at = $10`,
       [
         generation.pathId,
         fact.userId,
@@ -57,6 +66,7 @@ export class GenerationStateRepository {
         generation.clock,
         generation.proposals,
         JSON.stringify(generation.tasks),
+        JSON.stringify(generation.pendingReviews),
         fact.occurredAt,
       ],
     );
