@@ -8,6 +8,8 @@ import {
   RebuildProgressUseCase,
   RecordProgress,
   ReplayIntoTable,
+  ReviewCardRepository,
+  ReviewQueue,
   type PeerFigures,
   type TaskStreamEvent,
   type TaskStreamHistory,
@@ -261,6 +263,10 @@ async function live(dataSource: DataSource): Promise<void> {
     new PostgresEventStore(dataSource, AnalyticsEventStore),
     new ProgressProjector(new ProgressRepository(dataSource)),
     new ProgressCache(new MemoryCache()),
+    new ReviewQueue(
+      new PostgresEventStore(dataSource, AnalyticsEventStore),
+      new ReviewCardRepository(dataSource),
+    ),
   );
   const events = history(LIVE_EVENTS, Math.ceil(LIVE_EVENTS / 40)).next().value ?? [];
   log(`(a′) live path: ${events.length.toLocaleString('en')} events, one transaction each`);

@@ -81,6 +81,8 @@ export interface AppConfig {
   };
   /** How often the path service looks for tasks to expire. */
   taskExpiryIntervalMs: number;
+  /** How often the analytics service looks for review cards that are due. */
+  reviewDueIntervalMs: number;
   /** Rate limits, long-poll caps, CORS, proxies and who sees the detailed /health report. */
   edge: HttpEdgeConfig;
 }

@@ -196,6 +196,15 @@ export class Environment {
   })
   TASK_EXPIRY_INTERVAL_MS?: number;
 
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt({ message: 'REVIEW_DUE_INTERVAL_MS must be an integer between 1000 and 86400000' })
+  @Min(1000, { message: 'REVIEW_DUE_INTERVAL_MS must be an integer between 1000 and 86400000' })
+  @Max(86_400_000, {
+    message: 'REVIEW_DUE_INTERVAL_MS must be an integer between 1000 and 86400000',
+  })
+  REVIEW_DUE_INTERVAL_MS?: number;
+
   // Authentication. A service process verifies tokens with the identity provider's key set
   // (AUTH_JWKS_URL) or, outside production, a shared secret (AUTH_HS256_SECRET); the embedded
   // process without either trusts its local development key (`npm run token`).

@@ -150,6 +150,7 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       runnerUrl: env.CODE_RUNNER_URL ?? null,
     },
     taskExpiryIntervalMs: env.TASK_EXPIRY_INTERVAL_MS ?? 60_000,
+    reviewDueIntervalMs: env.REVIEW_DUE_INTERVAL_MS ?? 60_000,
     edge: edge.edge,
     auth: authConfig(env),
   };

@@ -4,10 +4,13 @@ import { AnalyticsDatabase, AnalyticsEventStore } from './analytics.database';
 import { ProgressCache } from './application/progress-cache';
 import { ProgressQueries } from './application/progress-queries.service';
 import { RecordProgress } from './application/record-progress.usecase';
+import { ReviewDueJob } from './application/review-due.job';
+import { ReviewQueue } from './application/review-queue.service';
 import { TaskEventsHandler } from './consumers/task-events.handler';
 import { ProgressController } from './http/progress.controller';
 import { ProgressProjector } from './projections/progress.projector';
 import { ProgressRepository } from './projections/progress.repository';
+import { ReviewCardRepository } from './projections/review-card.repository';
 
 @Module({
   imports: [
@@ -20,6 +23,9 @@ import { ProgressRepository } from './projections/progress.repository';
     ProgressCache,
     RecordProgress,
     ProgressQueries,
+    ReviewCardRepository,
+    ReviewQueue,
+    ReviewDueJob,
   ],
 })
 export class AnalyticsServiceModule {}

@@ -2,6 +2,9 @@ export * from './analytics-service.module';
 export * from './analytics.database';
 export { RecordProgress } from './application/record-progress.usecase';
 export { ProgressCache } from './application/progress-cache';
+export { ReviewDueJob } from './application/review-due.job';
+export { ReviewQueue } from './application/review-queue.service';
+export { ReviewCardRepository } from './projections/review-card.repository';
 export {
   RebuildProgressUseCase,
   type HistoryBatch,

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from '@studypath/contracts';
 import { PostgresEventStore } from '@studypath/event-store';
 import { MemoryCache } from '@studypath/platform';
 import { createTestDatabase, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 import { AnalyticsDatabase, AnalyticsEventStore } from '../analytics.database';
-import type { ProgressEvent } from '../domain';
-import { ProgressHistory } from '../domain/progress-history.factory';
+import { enveloped, ProgressHistory } from '../domain/progress-history.factory';
 import { ProgressProjector, type TaskStreamEvent } from '../projections/progress.projector';
 import { ProgressRepository } from '../projections/progress.repository';
 import { ProgressCache } from './progress-cache';
 import { RecordProgress } from './record-progress.usecase';
+import { ReviewQueue } from './review-queue.service';
+import { ReviewCardRepository } from '../projections/review-card.repository';
 import {
   RebuildProgressUseCase,
   type HistoryBatch,
@@ -19,34 +19,8 @@ import {
 } from './rebuild-progress.usecase';
 
 /** A history's events as the path service's log would envelope them, under a path id of its own. */
-function enveloped(history: ProgressHistory, userId: string): TaskStreamEvent[] {
-  const pathId = randomUUID();
-  const events = JSON.parse(
-    JSON.stringify(history.events).replaceAll(history.pathId, pathId),
-  ) as ProgressEvent[];
-  const positions = new Map<string, number>();
-  return events.map((event): TaskStreamEvent => {
-    const streamId =
-      'task_id' in event.data ? `task-${event.data.task_id}` : `path-${event.data.path_id}`;
-    const position = (positions.get(streamId) ?? 0) + 1;
-    positions.set(streamId, position);
-    const envelope: EventEnvelope = {
-      event_id: randomUUID(),
-      event_type: event.event_type,
-      schema_version: event.event_type === 'task.hint_requested' ? 2 : 1,
-      stream_id: streamId,
-      stream_position: position,
-      global_position: 0,
-      user_id: userId,
-      occurred_at: event.occurred_at,
-      correlation_id: randomUUID(),
-      causation_id: null,
-      traceparent: null,
-      data: event.data,
-    };
-    return envelope as TaskStreamEvent;
-  });
-}
+const envelopedAnew = (history: ProgressHistory, userId: string): TaskStreamEvent[] =>
+  enveloped(history, userId, randomUUID()) as TaskStreamEvent[];
 
 /** The topic's history in memory: batches of three, the cursor an index. */
 function inMemory(events: TaskStreamEvent[]): TaskStreamHistory {
@@ -101,6 +75,10 @@ describe('RebuildProgressUseCase: the progress projection rebuilt from the histo
       new PostgresEventStore(dataSource, AnalyticsEventStore),
       new ProgressProjector(new ProgressRepository(dataSource)),
       new ProgressCache(new MemoryCache()),
+      new ReviewQueue(
+        new PostgresEventStore(dataSource, AnalyticsEventStore),
+        new ReviewCardRepository(dataSource),
+      ),
     );
   });
 
@@ -121,7 +99,7 @@ describe('RebuildProgressUseCase: the progress projection rebuilt from the histo
     ).map((r) => r.indexname);
 
   it('equals the incrementally built table, holds back what the live projector has not applied, and keeps the names', async () => {
-    const [solved, lagging, quiet] = histories().map((h, i) => enveloped(h, `user-${i}`));
+    const [solved, lagging, quiet] = histories().map((h, i) => envelopedAnew(h, `user-${i}`));
     if (!solved || !lagging || !quiet) throw new Error('three histories');
     // The topic interleaves the paths; the live projector has not yet applied lagging's evaluation.
     const topic = [...solved.slice(0, 6), ...lagging, ...solved.slice(6), ...quiet];
@@ -158,7 +136,7 @@ describe('RebuildProgressUseCase: the progress projection rebuilt from the histo
   });
 
   it('gives the same table when paths are written out as soon as two are held, and read back when seen again', async () => {
-    const [solved, lagging, quiet] = histories().map((h, i) => enveloped(h, `small-${i}`));
+    const [solved, lagging, quiet] = histories().map((h, i) => envelopedAnew(h, `small-${i}`));
     if (!solved || !lagging || !quiet) throw new Error('three histories');
     // Interleaved finely: each path comes back after the others pushed it out of memory.
     const topic: TaskStreamEvent[] = [];

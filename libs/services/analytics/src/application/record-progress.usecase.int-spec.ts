@@ -17,6 +17,8 @@ import { ProgressProjector, type TaskStreamEvent } from '../projections/progress
 import { ProgressRepository } from '../projections/progress.repository';
 import { ProgressCache } from './progress-cache';
 import { RecordProgress } from './record-progress.usecase';
+import { ReviewQueue } from './review-queue.service';
+import { ReviewCardRepository } from '../projections/review-card.repository';
 
 /** The value, or a failure naming what was missing (instead of a non-null assertion). */
 function present<T>(value: T | null | undefined, what: string): T {
@@ -99,6 +101,10 @@ describe('RecordProgress: the progress projection (real PostgreSQL)', () => {
       new PostgresEventStore(dataSource, AnalyticsEventStore),
       new ProgressProjector(repository),
       new ProgressCache(new MemoryCache()),
+      new ReviewQueue(
+        new PostgresEventStore(dataSource, AnalyticsEventStore),
+        new ReviewCardRepository(dataSource),
+      ),
     );
   });
 

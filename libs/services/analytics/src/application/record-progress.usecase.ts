@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { masteryUpdateFor, type MasteryUpdatedData } from '../domain';
 import { ProgressProjector, type TaskStreamEvent } from '../projections/progress.projector';
 import { ProgressCache } from './progress-cache';
+import { ReviewQueue } from './review-queue.service';
 
 /** The consumer group of the analytics projections. */
 export const ANALYTICS_CONSUMER_GROUP = 'analytics';
@@ -14,8 +15,8 @@ export const masteryStream = (pathId: string): string => `mastery-${pathId}`;
 
 /**
  * Applies one event of the task stream to the path's progress and, for a counted evaluation,
- * appends `analytics.mastery_updated` to the service's log (relayed to its topic): both in one
- * transaction, so a redelivered event neither moves the figures nor publishes again. The path's
+ * appends `analytics.mastery_updated` to the service's log (relayed to its topic); an event that
+ * ends a task moves the problem's review card (ReviewQueue). All in one transaction, so a redelivered event neither moves the figures nor publishes again. The path's
  * cached answers are dropped once it commits.
  */
 @Injectable()
@@ -25,6 +26,7 @@ export class RecordProgress {
     @InjectEventStore('analytics') private readonly store: PostgresEventStore,
     private readonly projector: ProgressProjector,
     private readonly cache: ProgressCache,
+    private readonly reviews: ReviewQueue,
   ) {}
 
   /** True when the event changed the read model, false for a redelivery. */
@@ -35,6 +37,8 @@ export class RecordProgress {
         const update = masteryUpdateFor(result.state, event.data);
         if (update) await this.publish(event, update, manager);
       }
+      if (result?.ending)
+        await this.reviews.onTaskEnded(event, result.ending, result.state, manager);
       return result !== null;
     });
     if (applied) await this.cache.invalidate(event.user_id, event.data.path_id);

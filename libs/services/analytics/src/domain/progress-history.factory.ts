@@ -1,5 +1,6 @@
 import type {
   EventData,
+  EventEnvelope,
   ModuleId,
   PathCreated,
   TaskCreated,
@@ -82,8 +83,12 @@ export class ProgressHistory {
 
   task(
     name: string,
-    task: Partial<Pick<EventData<typeof TaskCreated>, 'topics' | 'difficulty' | 'source'>> & {
+    task: Partial<
+      Pick<EventData<typeof TaskCreated>, 'topics' | 'difficulty' | 'source' | 'review'>
+    > & {
       module?: ModuleId;
+      /** The problem's test name: `problem-<problem>` (default: the task's name). */
+      problem?: string;
     } = {},
   ): this {
     return this.push({
@@ -91,7 +96,8 @@ export class ProgressHistory {
       data: {
         task_id: this.id(name),
         path_id: this.pathId,
-        problem_id: `problem-${name}`,
+        problem_id: `problem-${task.problem ?? name}`,
+        ...(task.review ? { review: task.review } : {}),
         module: task.module ?? 'arrays-strings',
         topics: task.topics ?? ['arrays'],
         difficulty: task.difficulty ?? 2,
@@ -188,4 +194,37 @@ function configOf(config: Partial<PathConfig>): PathConfig {
     expiry_days: 7,
     ...config,
   };
+}
+
+/**
+ * A history's events as the path service's log envelopes them (a stream per path and per task,
+ * positions counted per stream), for `userId`, under `pathId` (by default the history's own).
+ */
+export function enveloped(
+  history: ProgressHistory,
+  userId: string,
+  pathId: string = history.pathId,
+): (ProgressEvent & EventEnvelope)[] {
+  const events = JSON.parse(
+    JSON.stringify(history.events).replaceAll(history.pathId, pathId),
+  ) as ProgressEvent[];
+  const positions = new Map<string, number>();
+  return events.map((event, i) => {
+    const streamId =
+      'task_id' in event.data ? `task-${event.data.task_id}` : `path-${event.data.path_id}`;
+    const position = (positions.get(streamId) ?? 0) + 1;
+    positions.set(streamId, position);
+    return {
+      ...event,
+      event_id: uuid(0x100000 + i).replace('00000000-', `${pathId.slice(0, 8)}-`),
+      schema_version: event.event_type === 'task.hint_requested' ? 2 : 1,
+      stream_id: streamId,
+      stream_position: position,
+      global_position: 0,
+      user_id: userId,
+      correlation_id: pathId,
+      causation_id: null,
+      traceparent: null,
+    } as ProgressEvent & EventEnvelope;
+  });
 }

@@ -52,6 +52,10 @@ interface PendingSubmission {
 }
 
 export interface TaskProgress {
+  /** Absent in read models built before it was recorded (a rebuild fills it in). */
+  problemId?: string;
+  /** The scheduled review the task was made for (`task.created`'s `review`), if any. */
+  reviewId?: string | null;
   module: ModuleId;
   /** Distinct topic tags. */
   topics: string[];
@@ -104,6 +108,8 @@ export interface ProgressState {
   timeZone: string;
   startingLevels: Record<string, number>;
   targetInterviewDate: string | null;
+  /** Absent in read models built before it was recorded: read it with `hoursPerWeekOf`. */
+  hoursPerWeek?: number;
   tasks: Record<string, TaskProgress>;
   modules: Partial<Record<ModuleId, ModuleTally>>;
   topics: Record<string, Tally>;
@@ -155,6 +161,12 @@ function setConfig(state: ProgressState, config: PathConfig): void {
   state.timeZone = config.timezone;
   state.startingLevels = config.starting_levels;
   state.targetInterviewDate = config.target_interview_date;
+  state.hoursPerWeek = config.hours_per_week;
+}
+
+/** The path's weekly hours; the default of a new path for a read model that predates the field. */
+export function hoursPerWeekOf(state: ProgressState): number {
+  return state.hoursPerWeek ?? 5;
 }
 
 /** A task the path created, and its module's tally; null for a task this path never created. */
@@ -208,9 +220,11 @@ export function applyProgress(state: ProgressState, event: ProgressEvent): void 
     case 'task.status_changed': // the facts it follows carry what counts
       return;
     case 'task.created': {
-      const { task_id, module, topics, difficulty, source } = event.data;
+      const { task_id, problem_id, module, topics, difficulty, source, review } = event.data;
       if (state.tasks[task_id]) return;
       state.tasks[task_id] = {
+        problemId: problem_id,
+        reviewId: review?.review_id ?? null,
         module,
         topics: [...new Set(topics)],
         difficulty,

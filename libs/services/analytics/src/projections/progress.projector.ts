@@ -6,7 +6,9 @@ import {
   evolveBoard,
   initialBoard,
   initialProgress,
+  taskEndingOf,
   type ProgressState,
+  type TaskEndingEvent,
 } from '../domain';
 import { ProgressRepository } from './progress.repository';
 
@@ -17,6 +19,8 @@ export type TaskStreamEvent = Enveloped<TaskTopicEvent>;
 export interface Applied {
   state: ProgressState;
   version: number;
+  /** The task the event ended, if it ended one (for the review queue). */
+  ending: TaskEndingEvent | null;
 }
 
 /**
@@ -40,6 +44,7 @@ export class ProgressProjector {
     );
     if ((row.positions[event.stream_id] ?? 0) >= event.stream_position) return null;
     const state = row.state; // read for this event alone: folded in place
+    const ending = taskEndingOf(state, event); // before the fold: a pass's hints are read from it
     applyProgress(state, event);
     const board = evolveBoard(row.board, event);
     const version = row.version + 1;
@@ -49,6 +54,6 @@ export class ProgressProjector {
       event.stream_position,
       manager,
     );
-    return { state, version };
+    return { state, version, ending };
   }
 }

@@ -1,3 +1,4 @@
 export * from './review-load';
 export * from './review-rating';
 export * from './scheduling-policy';
+export * from './review-queue';

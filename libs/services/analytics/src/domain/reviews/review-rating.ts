@@ -77,41 +77,76 @@ export function reviewOutcomeOf(
 ): ReviewOutcome | null {
   let state: ProgressState = initialProgress();
   for (const event of events) {
-    const ending = endingOf(taskId, state, event);
+    const ending = taskEndingOf(state, event);
     state = evolveProgress(state, event);
-    const task = state.tasks[taskId];
-    if (ending && task) {
-      return {
-        ended: ending.how,
-        attempts: task.countedEvaluations,
-        hints: ending.hints ?? task.hints,
-        workedMs: task.timeSpentMs,
-        difficulty: task.difficulty,
-      };
-    }
+    if (ending?.taskId === taskId) return reviewOutcomeAfter(ending, state);
   }
   return null;
 }
 
-/** Whether this event ends the task, and for a pass the hints delivered before its submission. */
-function endingOf(
-  taskId: string,
-  state: ProgressState,
-  event: ProgressEvent,
-): { how: TaskEnding; hints?: number } | null {
-  if (!('task_id' in event.data) || event.data.task_id !== taskId) return null;
-  if (event.event_type === 'task.evaluated') {
-    // Read before the fold drops the submission from `pending`; an evaluation the fold does not
-    // know (redelivered, or of an unknown submission) ends nothing.
-    const submission = state.tasks[taskId]?.pending[event.data.submission_id];
-    return event.data.status === 'passed' && submission
-      ? { how: 'passed', hints: submission.hints }
-      : null;
+/** A task ended by an event: which, how, and for a pass the hints delivered before it. */
+export interface TaskEndingEvent {
+  taskId: string;
+  how: TaskEnding;
+  /** Hints delivered before the passing submission; absent when the task did not pass. */
+  hintsBeforePass?: number;
+}
+
+/**
+ * Whether `event` ends a task of the path whose progress is `before` (the state before the event
+ * is folded in: a pass's hints are read from its pending submission). An evaluation the fold does
+ * not know (redelivered, or of an unknown submission) ends nothing; the first ending of a task
+ * is the one that counts.
+ */
+export function taskEndingOf(before: ProgressState, event: ProgressEvent): TaskEndingEvent | null {
+  const open = (taskId: string) => {
+    const task = before.tasks[taskId];
+    return task && !task.completed && !task.skipped && !task.expired ? task : null;
+  };
+  switch (event.event_type) {
+    case 'task.evaluated': {
+      const taskId = event.data.task_id;
+      const submission = open(taskId)?.pending[event.data.submission_id];
+      return event.data.status === 'passed' && submission
+        ? { taskId, how: 'passed', hintsBeforePass: submission.hints }
+        : null;
+    }
+    case 'task.status_changed':
+      return event.data.to === 'failed' && open(event.data.task_id)
+        ? { taskId: event.data.task_id, how: 'failed' }
+        : null;
+    case 'task.skipped':
+      return open(event.data.task_id) ? { taskId: event.data.task_id, how: 'skipped' } : null;
+    case 'task.expired':
+      return open(event.data.task_id) ? { taskId: event.data.task_id, how: 'expired' } : null;
+    case 'path.created':
+    case 'path.config_updated':
+    case 'path.paused':
+    case 'path.resumed':
+    case 'path.archived':
+    case 'task.created':
+    case 'task.started':
+    case 'task.submitted':
+    case 'task.hint_requested':
+    case 'task.hint_delivered':
+      return null;
+    default:
+      return assertNever(event, 'event');
   }
-  if (event.event_type === 'task.status_changed') {
-    return event.data.to === 'failed' ? { how: 'failed' } : null;
-  }
-  if (event.event_type === 'task.skipped') return { how: 'skipped' };
-  if (event.event_type === 'task.expired') return { how: 'expired' };
-  return null;
+}
+
+/** The outcome of a task that `ending` ended, read from the progress after the ending event. */
+export function reviewOutcomeAfter(
+  ending: TaskEndingEvent,
+  after: ProgressState,
+): ReviewOutcome | null {
+  const task = after.tasks[ending.taskId];
+  if (!task) return null;
+  return {
+    ended: ending.how,
+    attempts: task.countedEvaluations,
+    hints: ending.hintsBeforePass ?? task.hints,
+    workedMs: task.timeSpentMs,
+    difficulty: task.difficulty,
+  };
 }
