@@ -5,9 +5,11 @@ import { ProgressCache } from './application/progress-cache';
 import { ProgressQueries } from './application/progress-queries.service';
 import { RecordProgress } from './application/record-progress.usecase';
 import { ReviewDueJob } from './application/review-due.job';
+import { ReviewQueries } from './application/review-queries.service';
 import { ReviewQueue } from './application/review-queue.service';
 import { TaskEventsHandler } from './consumers/task-events.handler';
 import { ProgressController } from './http/progress.controller';
+import { ReviewsController } from './http/reviews.controller';
 import { ProgressProjector } from './projections/progress.projector';
 import { ProgressRepository } from './projections/progress.repository';
 import { ReviewCardRepository } from './projections/review-card.repository';
@@ -16,7 +18,7 @@ import { ReviewCardRepository } from './projections/review-card.repository';
   imports: [
     EventStoreModule.forService({ database: AnalyticsDatabase, eventStore: AnalyticsEventStore }),
   ],
-  controllers: [ProgressController, TaskEventsHandler],
+  controllers: [ProgressController, ReviewsController, TaskEventsHandler],
   providers: [
     ProgressRepository,
     ProgressProjector,
@@ -26,6 +28,7 @@ import { ReviewCardRepository } from './projections/review-card.repository';
     ReviewCardRepository,
     ReviewQueue,
     ReviewDueJob,
+    ReviewQueries,
   ],
 })
 export class AnalyticsServiceModule {}

@@ -8,6 +8,7 @@ import { AnalyticsDatabase } from '../analytics.database';
 import { evolveProgress, initialProgress, type ProgressEvent } from '../domain';
 import { ProgressHistory } from '../domain/progress-history.factory';
 import { ProgressRepository } from '../projections/progress.repository';
+import { ReviewCardRepository } from '../projections/review-card.repository';
 import { ProgressCache } from './progress-cache';
 import { ProgressQueries } from './progress-queries.service';
 
@@ -52,6 +53,7 @@ describe('peer comparison: percentiles per module among the learners of a track 
     queries = new ProgressQueries(
       new ProgressRepository(dataSource),
       new ProgressCache(new MemoryCache()),
+      new ReviewCardRepository(dataSource),
     );
   });
 

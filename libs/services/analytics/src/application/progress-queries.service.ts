@@ -18,6 +18,7 @@ import {
   type TimelineBucketSize,
 } from '../domain';
 import { ProgressRepository, type PathProgressRow } from '../projections/progress.repository';
+import { ReviewCardRepository } from '../projections/review-card.repository';
 import { ProgressCache } from './progress-cache';
 
 /**
@@ -79,6 +80,7 @@ export class ProgressQueries {
   constructor(
     private readonly repository: ProgressRepository,
     private readonly cache: ProgressCache,
+    private readonly cards: ReviewCardRepository,
   ) {}
 
   async progress(userId: string, pathId: string, now: Date): Promise<Tagged<ProgressView>> {
@@ -132,13 +134,19 @@ export class ProgressQueries {
     const key = ProgressCache.dashboardKey(userId);
     const cached = await this.cache.get<Tagged<Dashboard>>(key);
     if (cached && cached.value.today === this.todayOf(cached.value, now)) return cached;
-    const rows = await this.repository.listByUser(userId);
+    const [rows, cards] = await Promise.all([
+      this.repository.listByUser(userId),
+      this.cards.listByUser(userId),
+    ]);
     const value = dashboardOf(
       rows.map((row) => ({
         pathId: row.path_id,
         status: row.status,
         state: row.state,
         board: row.board,
+        reviewCards: cards
+          .filter((c) => c.path_id === row.path_id)
+          .map((c) => ({ card: c.card, dueDay: c.due_day })),
       })),
       now,
     );

@@ -5,6 +5,7 @@ import {
   type ProgressState,
   type ProgressView,
 } from './progress.read-model';
+import { reviewFiguresOf, sumReviewFigures, type QueuedCard, type ReviewFigures } from './reviews';
 import { type Streaks } from './streaks';
 import { nextTaskOf, type OpenTask, type PathStatus, type TaskBoard } from './task-board';
 
@@ -14,6 +15,8 @@ export interface DashboardPath {
   status: PathStatus;
   state: ProgressState;
   board: TaskBoard;
+  /** The path's cards of the review queue (none when left out). */
+  reviewCards?: readonly QueuedCard[];
 }
 
 export interface WeekAccuracy {
@@ -35,6 +38,7 @@ export interface DashboardPathSummary {
   trackId: string | null;
   status: PathStatus;
   view: ProgressView;
+  reviews: ReviewFigures;
 }
 
 export interface Dashboard {
@@ -50,6 +54,8 @@ export interface Dashboard {
   weakestTopics: WeakTopic[];
   /** The nearest interview date of an open path that is not past; null without one. */
   daysToInterview: number | null;
+  /** The open paths' review queues: due today, overdue, the retention estimate. */
+  reviews: ReviewFigures;
   paths: DashboardPathSummary[];
 }
 
@@ -62,12 +68,16 @@ export const WEAKEST_TOPICS = 3;
  * paths are added up by their Monday's date.
  */
 export function dashboardOf(paths: readonly DashboardPath[], now: Date): Dashboard {
-  const summaries = paths.map((p) => ({
-    pathId: p.pathId,
-    trackId: p.state.trackId,
-    status: p.status,
-    view: progressView(p.state, now),
-  }));
+  const summaries = paths.map((p) => {
+    const view = progressView(p.state, now);
+    return {
+      pathId: p.pathId,
+      trackId: p.state.trackId,
+      status: p.status,
+      view,
+      reviews: reviewFiguresOf(p.reviewCards ?? [], view.today, now),
+    };
+  });
   const today = summaries[0]?.view.today ?? localDay(now.getTime(), 'UTC');
   const thisWeek = weekStart(today);
   const trendStarts = Array.from({ length: TREND_WEEKS }, (_, i) =>
@@ -132,6 +142,9 @@ export function dashboardOf(paths: readonly DashboardPath[], now: Date): Dashboa
       .sort((a, b) => a.mastery - b.mastery || a.topic.localeCompare(b.topic))
       .slice(0, WEAKEST_TOPICS),
     daysToInterview,
+    reviews: sumReviewFigures(
+      summaries.filter((p) => p.status !== 'archived').map((p) => p.reviews),
+    ),
     paths: summaries,
   };
 }

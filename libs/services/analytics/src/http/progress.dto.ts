@@ -149,6 +149,21 @@ export class WeakTopicResponse {
   @ApiProperty({ example: 3 }) attempts!: number;
 }
 
+export class ReviewFiguresResponse {
+  @ApiProperty({ example: 14, description: 'Cards in the review queue' }) cards!: number;
+  @ApiProperty({ example: 2, description: "Reviews due today (the path's time zone)" })
+  due_today!: number;
+  @ApiProperty({ example: 1, description: 'Reviews due on an earlier day, not done yet' })
+  overdue!: number;
+  @ApiProperty({
+    example: 0.87,
+    nullable: true,
+    description:
+      'Mean probability (FSRS) that you would recall the reviewed problems now; null without a card',
+  })
+  retention_estimate!: number | null;
+}
+
 export class DashboardPathResponse {
   @ApiProperty({ format: 'uuid' }) path_id!: string;
   @ApiProperty({ example: 'meta-swe', nullable: true }) track_id!: string | null;
@@ -158,6 +173,7 @@ export class DashboardPathResponse {
   @ApiProperty({ example: 0.68, nullable: true }) overall_accuracy!: number | null;
   @ApiProperty({ example: 3 }) current_streak!: number;
   @ApiProperty({ example: 45, nullable: true }) days_to_interview!: number | null;
+  @ApiProperty({ type: ReviewFiguresResponse }) reviews!: ReviewFiguresResponse;
 }
 
 export class DashboardResponse {
@@ -169,6 +185,8 @@ export class DashboardResponse {
   @ApiProperty({ type: [WeekAccuracyResponse] }) accuracy_trend!: WeekAccuracyResponse[];
   @ApiProperty({ type: [WeakTopicResponse] }) weakest_topics!: WeakTopicResponse[];
   @ApiProperty({ example: 45, nullable: true }) days_to_interview!: number | null;
+  @ApiProperty({ type: ReviewFiguresResponse, description: 'Across your open paths' })
+  reviews!: ReviewFiguresResponse;
   @ApiProperty({ type: [DashboardPathResponse] }) paths!: DashboardPathResponse[];
 }
 

@@ -1,4 +1,10 @@
-import type { Dashboard, PeerComparison, ProgressView, TimelineBucket } from '../domain';
+import type {
+  Dashboard,
+  PeerComparison,
+  ProgressView,
+  ReviewFigures,
+  TimelineBucket,
+} from '../domain';
 import type { Timeline } from '../application/progress-queries.service';
 import type {
   DashboardResponse,
@@ -6,6 +12,7 @@ import type {
   ModuleProgressResponse,
   PercentilesResponse,
   ProgressResponse,
+  ReviewFiguresResponse,
   TimelineBucketResponse,
   TimelineResponse,
   TopicProgressResponse,
@@ -104,6 +111,7 @@ export function dashboardResponse(d: Dashboard): DashboardResponse {
       attempts: t.attempts,
     })),
     days_to_interview: d.daysToInterview,
+    reviews: reviewFiguresResponse(d.reviews),
     paths: d.paths.map((p) => ({
       path_id: p.pathId,
       track_id: p.trackId,
@@ -113,7 +121,17 @@ export function dashboardResponse(d: Dashboard): DashboardResponse {
       overall_accuracy: p.view.overallAccuracy,
       current_streak: p.view.streaks.current,
       days_to_interview: p.view.daysToInterview,
+      reviews: reviewFiguresResponse(p.reviews),
     })),
+  };
+}
+
+function reviewFiguresResponse(r: ReviewFigures): ReviewFiguresResponse {
+  return {
+    cards: r.cards,
+    due_today: r.dueToday,
+    overdue: r.overdue,
+    retention_estimate: r.retentionEstimate,
   };
 }
 

@@ -161,4 +161,13 @@ export class ReviewCardRepository {
       ],
     )) as ReviewCardRow[];
   }
+
+  /** Every card of the user (a learner has hundreds at most): what the dashboard's figures read. */
+  async listByUser(userId: string): Promise<Pick<ReviewCardRow, 'path_id' | 'card' | 'due_day'>[]> {
+    return (await this.dataSource.query(
+      `SELECT path_id, card, to_char(due_day, 'YYYY-MM-DD') AS due_day
+         FROM analytics.review_cards WHERE user_id = $1`,
+      [userId],
+    )) as Pick<ReviewCardRow, 'path_id' | 'card' | 'due_day'>[];
+  }
 }

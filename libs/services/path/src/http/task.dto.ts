@@ -146,7 +146,21 @@ export class StudyTaskResponse {
   @ApiProperty({ nullable: true, type: Number }) time_spent_seconds!: number | null;
   @ApiProperty({ nullable: true, type: String }) last_submission_id!: string | null;
   @ApiProperty({ nullable: true, type: Object }) last_evaluation!: Record<string, unknown> | null;
-  @ApiProperty({ type: Object }) metadata!: Record<string, unknown>;
+  @ApiProperty({
+    type: Object,
+    example: {
+      review: {
+        review_id: '0d9f1c2a-5b7e-4c1d-9a2f-3e4b5c6d7e8f',
+        card_state: 'review',
+        due_at: '2026-11-12T09:30:00.000Z',
+        last_interval_days: 6,
+        scheduling_policy: 'fsrs-deadline-1',
+      },
+    },
+    description:
+      'What the task was made from; a review task (source review) names its review: id, card state, due date, last interval, scheduling policy',
+  })
+  metadata!: Record<string, unknown>;
   @ApiProperty() version!: number;
   @ApiProperty() created_at!: string;
   @ApiProperty({ nullable: true, type: String }) started_at!: string | null;

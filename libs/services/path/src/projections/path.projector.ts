@@ -72,7 +72,11 @@ export class PathProjector {
             event.data.order,
             event.data.source,
             maxAttemptsOf(event.data),
-            JSON.stringify(event.data.metadata ?? {}),
+            // A review task shows the review it was made for (docs/reviews.md) in its metadata.
+            JSON.stringify({
+              ...event.data.metadata,
+              ...(event.data.review ? { review: event.data.review } : {}),
+            }),
             version,
             at,
           ],

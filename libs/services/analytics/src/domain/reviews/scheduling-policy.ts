@@ -275,3 +275,13 @@ export function schedulingPolicy(version: string): SchedulingPolicy {
   if (!isSchedulingPolicyVersion(version)) throw new UnknownSchedulingPolicyError(version);
   return schedulingPolicies[version];
 }
+
+/**
+ * The probability the learner would recall the card's problem at `now`: FSRS's forgetting curve
+ * at the days since its last review (the model's parameters are the same for every policy; only
+ * the desired retention differs). A card never reviewed is 0.
+ */
+export function retrievability(card: ReviewCard, now: Date): number {
+  if (card.last_review === null || card.stability <= 0) return 0;
+  return schedulerFor(PLAIN_RETENTION).get_retrievability(toFsrs(card), now, false);
+}
