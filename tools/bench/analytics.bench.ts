@@ -14,7 +14,7 @@ import {
   type TaskStreamEvent,
   type TaskStreamHistory,
 } from '@studypath/analytics-service';
-import { META_SWE, type ModuleId } from '@studypath/contracts';
+import { LATEST_POLICIES, META_SWE, type ModuleId } from '@studypath/contracts';
 import { PostgresEventStore } from '@studypath/event-store';
 import { MemoryCache } from '@studypath/platform';
 import { openMigratedDataSource, runTypeScript, testToken } from '@studypath/testing';
@@ -116,6 +116,7 @@ function pathHistory(index: number, targetEvents: number): TaskStreamEvent[] {
       max_attempts: 3,
       expiry_days: 7,
     },
+    policies: LATEST_POLICIES,
   });
   for (let t = 0; events.length < targetEvents; t++) {
     const module = META_SWE.modules[Math.floor(t / 4) % META_SWE.modules.length];

@@ -4,3 +4,4 @@ export * from './topics';
 export * from './asyncapi';
 export * from './tracks/tracks';
 export * from './exact-json';
+export * from './policies';

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { GENERATION_POLICY_VERSIONS, SCHEDULING_POLICY_VERSIONS } from '../policies';
 
 export const MODULE_IDS = [
   'arrays-strings',
@@ -117,6 +118,15 @@ export const ReviewTaskInfo = Type.Object(
     due_at: Type.String({ format: 'date-time' }),
     last_interval_days: Type.Number({ minimum: 0 }),
     scheduling_policy: Type.String({ minLength: 1, maxLength: 40 }),
+  },
+  { additionalProperties: false },
+);
+
+/** The policy versions a path runs (docs/reviews.md, "Policies"). */
+export const PathPoliciesSchema = Type.Object(
+  {
+    generation: Type.Union(GENERATION_POLICY_VERSIONS.map((v) => Type.Literal(v))),
+    scheduling: Type.Union(SCHEDULING_POLICY_VERSIONS.map((v) => Type.Literal(v))),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ORIGINAL_POLICIES } from '../policies';
 import { Topics as TopicNames } from '../topics';
 import {
   Difficulty,
@@ -8,6 +9,7 @@ import {
   Language,
   ModuleIdSchema,
   PathConfig,
+  PathPoliciesSchema,
   ProblemId,
   ReviewTaskInfo,
   TaskSource,
@@ -24,9 +26,38 @@ const reason = Type.Optional(Type.String({ maxLength: 500 }));
 export const PathCreated = defineEvent({
   type: 'path.created',
   topic,
-  description: 'A user started a study path on a track.',
+  version: 2,
+  description:
+    'A user started a study path on a track (version 2 added `policies`: the versions of task ' +
+    'generation and review scheduling the path runs).',
+  // A path created before paths recorded their versions runs the original ones.
+  upcasters: { 1: (data) => ({ ...data, policies: ORIGINAL_POLICIES }) },
   schema: Type.Object(
-    { path_id: Uuid, track_id: Type.String({ minLength: 1 }), config: PathConfig },
+    {
+      path_id: Uuid,
+      track_id: Type.String({ minLength: 1 }),
+      config: PathConfig,
+      policies: PathPoliciesSchema,
+    },
+    strict,
+  ),
+});
+
+export const PathPoliciesChanged = defineEvent({
+  type: 'path.policies_changed',
+  topic,
+  description:
+    'An operator moved the path to other versions of task generation and review scheduling ' +
+    '(`changed` lists which); what happened before is not replayed.',
+  schema: Type.Object(
+    {
+      path_id: Uuid,
+      policies: PathPoliciesSchema,
+      changed: Type.Array(Type.Union([Type.Literal('generation'), Type.Literal('scheduling')]), {
+        minItems: 1,
+      }),
+      reason,
+    },
     strict,
   ),
 });
@@ -183,6 +214,7 @@ export const TaskSkipped = defineEvent({
 export const PATH_STREAM_EVENTS = [
   PathCreated,
   PathConfigUpdated,
+  PathPoliciesChanged,
   PathPaused,
   PathResumed,
   PathArchived,

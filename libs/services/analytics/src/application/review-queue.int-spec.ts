@@ -183,4 +183,25 @@ describe('the review queue (real PostgreSQL): cards from finished tasks, the due
     expect(card).toMatchObject({ last_rating: 'good', reviews: 1 });
     expect((card?.due_day ?? '9999') <= '2026-03-11').toBe(true);
   });
+
+  it('schedules by the version the path runs: a path moved to fsrs-1 schedules its next reviews by it', async () => {
+    const user = `learner-${randomUUID()}`;
+    const pathId = randomUUID();
+    const history = new ProgressHistory('2026-03-02T09:00:00Z')
+      .path({ timezone: 'UTC' })
+      .task('c')
+      .start('c')
+      .after(20)
+      .submit('c', 's1')
+      .evaluate('c', 's1', 'passed')
+      .movePolicies({ generation: 'generation-1', scheduling: 'fsrs-1' })
+      .task('d')
+      .start('d')
+      .after(20)
+      .submit('d', 's2')
+      .evaluate('d', 's2', 'passed');
+    await apply(enveloped(history, user, pathId) as TaskStreamEvent[]);
+    expect((await cardOf(user, 'c'))?.scheduling_policy).toBe('fsrs-deadline-1');
+    expect((await cardOf(user, 'd'))?.scheduling_policy).toBe('fsrs-1');
+  });
 });

@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EventData, ReviewCompleted, ReviewDue } from '@studypath/contracts';
+import {
+  ORIGINAL_POLICIES,
+  type EventData,
+  type ReviewCompleted,
+  type ReviewDue,
+} from '@studypath/contracts';
 import { InjectEventStore, type PostgresEventStore } from '@studypath/event-store';
 import type { EntityManager } from 'typeorm';
 import {
   dayNumber,
   dayOfNumber,
   hoursPerWeekOf,
-  LATEST_SCHEDULING_POLICY,
   localDay,
   reviewCard,
   reviewOutcomeAfter,
@@ -50,7 +54,8 @@ export class ReviewQueue {
     if (!task?.problemId || !outcome || !after.pathId) return null;
     const now = new Date(cause.occurred_at);
     const existing = await this.cards.lock(cause.user_id, task.problemId, manager);
-    const policy = existing?.scheduling_policy ?? LATEST_SCHEDULING_POLICY;
+    // The path's version now: a path moved to another one schedules its next reviews by it.
+    const policy = after.schedulingPolicy ?? ORIGINAL_POLICIES.scheduling;
     const today = localDay(now.getTime(), after.timeZone);
     const scheduled = reviewCard(existing?.card ?? null, outcome, policy, now, {
       timeZone: after.timeZone,

@@ -1,11 +1,13 @@
-import type {
-  EventData,
-  EventEnvelope,
-  ModuleId,
-  PathCreated,
-  TaskCreated,
-  TaskEvaluated,
-  TaskStatusChanged,
+import {
+  LATEST_POLICIES,
+  type EventData,
+  type EventEnvelope,
+  type PathPolicies,
+  type ModuleId,
+  type PathCreated,
+  type TaskCreated,
+  type TaskEvaluated,
+  type TaskStatusChanged,
 } from '@studypath/contracts';
 import type { ProgressEvent } from './progress.read-model';
 
@@ -67,10 +69,21 @@ export class ProgressHistory {
     return this;
   }
 
-  path(config: Partial<PathConfig> = {}, trackId = 'meta-swe'): this {
+  path(
+    config: Partial<PathConfig> = {},
+    trackId = 'meta-swe',
+    policies: PathPolicies = LATEST_POLICIES,
+  ): this {
     return this.push({
       event_type: 'path.created',
-      data: { path_id: this.pathId, track_id: trackId, config: configOf(config) },
+      data: { path_id: this.pathId, track_id: trackId, config: configOf(config), policies },
+    });
+  }
+
+  movePolicies(policies: PathPolicies): this {
+    return this.push({
+      event_type: 'path.policies_changed',
+      data: { path_id: this.pathId, policies, changed: ['generation', 'scheduling'] },
     });
   }
 

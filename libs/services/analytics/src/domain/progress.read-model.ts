@@ -110,6 +110,8 @@ export interface ProgressState {
   targetInterviewDate: string | null;
   /** Absent in read models built before it was recorded: read it with `hoursPerWeekOf`. */
   hoursPerWeek?: number;
+  /** The review scheduling version the path runs; absent before paths recorded it. */
+  schedulingPolicy?: string;
   tasks: Record<string, TaskProgress>;
   modules: Partial<Record<ModuleId, ModuleTally>>;
   topics: Record<string, Tally>;
@@ -208,7 +210,11 @@ export function applyProgress(state: ProgressState, event: ProgressEvent): void 
     case 'path.created':
       state.pathId = event.data.path_id;
       state.trackId = event.data.track_id;
+      state.schedulingPolicy = event.data.policies.scheduling;
       setConfig(state, event.data.config);
+      return;
+    case 'path.policies_changed':
+      state.schedulingPolicy = event.data.policies.scheduling;
       return;
     case 'path.config_updated':
       setConfig(state, event.data.config);

@@ -66,6 +66,7 @@ export function evolveBoard(board: TaskBoard, event: ProgressEvent): TaskBoard {
       return { ...board, open };
     }
     case 'path.config_updated':
+    case 'path.policies_changed':
     case 'task.started':
     case 'task.submitted':
     case 'task.evaluated':

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { findTrack, type EventEnvelope } from '@studypath/contracts';
+import { findTrack, type EventEnvelope, LATEST_POLICIES } from '@studypath/contracts';
 import { handleCommand, InjectEventStore, type PostgresEventStore } from '@studypath/event-store';
 import { Cache, InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -49,7 +49,13 @@ export class PathCommands {
     const config = newPathConfig(request, track);
     const pathId = randomUUID();
     try {
-      await this.run(userId, pathId, { type: 'create', pathId, trackId: track.id, config });
+      await this.run(userId, pathId, {
+        type: 'create',
+        pathId,
+        trackId: track.id,
+        config,
+        policies: LATEST_POLICIES,
+      });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
         throw new ConflictError(`you already have an active study path on the ${trackId} track`, {

@@ -1,3 +1,4 @@
+import { LATEST_POLICIES } from '@studypath/contracts';
 import { deciderSpecification, fold } from '@studypath/decider';
 import {
   DomainError,
@@ -20,7 +21,7 @@ const config: PathConfig = {
 };
 const created: PathEvent = {
   event_type: 'path.created',
-  data: { path_id: pathId, track_id: 'meta-swe', config },
+  data: { path_id: pathId, track_id: 'meta-swe', config, policies: LATEST_POLICIES },
 };
 const paused: PathEvent = { event_type: 'path.paused', data: { path_id: pathId } };
 const archived: PathEvent = { event_type: 'path.archived', data: { path_id: pathId } };
@@ -44,13 +45,16 @@ function refusal(given: PathEvent[], command: PathCommand): DomainError {
 
 describe('pathDecider', () => {
   it('creates a path', () => {
-    spec.given([]).when({ type: 'create', pathId, trackId: 'meta-swe', config }).then([created]);
+    spec
+      .given([])
+      .when({ type: 'create', pathId, trackId: 'meta-swe', config, policies: LATEST_POLICIES })
+      .then([created]);
   });
 
   it('does not create a path twice', () => {
     spec
       .given([created])
-      .when({ type: 'create', pathId, trackId: 'meta-swe', config })
+      .when({ type: 'create', pathId, trackId: 'meta-swe', config, policies: LATEST_POLICIES })
       .thenThrows(IllegalTransitionError, /^cannot create a study path that is active$/);
   });
 
@@ -259,5 +263,34 @@ describe('pathDecider', () => {
     expect(() =>
       pathDecider.evolve(state, { event_type: 'path.renamed' } as unknown as PathEvent),
     ).toThrow('unexpected event: {"event_type":"path.renamed"}');
+  });
+
+  describe('policies', () => {
+    it('moves a path to other versions, naming what changed, and nothing when nothing does', () => {
+      spec
+        .given([created])
+        .when({ type: 'move_policies', policies: { scheduling: 'fsrs-1' }, reason: 'trial' })
+        .then([
+          {
+            event_type: 'path.policies_changed',
+            data: {
+              path_id: pathId,
+              policies: { ...LATEST_POLICIES, scheduling: 'fsrs-1' },
+              changed: ['scheduling'],
+              reason: 'trial',
+            },
+          },
+        ]);
+      spec
+        .given([created])
+        .when({ type: 'move_policies', policies: { ...LATEST_POLICIES } })
+        .then([]);
+    });
+
+    it('refuses to move an archived path', () => {
+      expect(
+        refusal([created, archived], { type: 'move_policies', policies: { scheduling: 'fsrs-1' } }),
+      ).toBeInstanceOf(IllegalTransitionError);
+    });
   });
 });

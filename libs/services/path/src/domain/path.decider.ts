@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { EventData, PathCreated, PathEvent } from '@studypath/contracts';
+import type { EventData, PathCreated, PathEvent, PathPolicies } from '@studypath/contracts';
 import { assertNever, type Decider } from '@studypath/decider';
 import { IllegalTransitionError, InvalidCommandError, NotFoundError } from './domain-errors';
 
@@ -9,14 +9,22 @@ export type PathStatus = 'active' | 'paused' | 'archived';
 export type { PathEvent };
 
 export type PathCommand =
-  | { type: 'create'; pathId: string; trackId: string; config: PathConfig }
+  | { type: 'create'; pathId: string; trackId: string; config: PathConfig; policies: PathPolicies }
+  | { type: 'move_policies'; policies: Partial<PathPolicies>; reason?: string }
   | { type: 'update_config'; changes: Partial<PathConfig> }
   | { type: 'pause'; reason?: string }
   | { type: 'resume' }
   | { type: 'archive'; reason?: string };
 
 export type PathState =
-  { status: 'none' } | { status: PathStatus; pathId: string; trackId: string; config: PathConfig };
+  | { status: 'none' }
+  | {
+      status: PathStatus;
+      pathId: string;
+      trackId: string;
+      config: PathConfig;
+      policies: PathPolicies;
+    };
 
 function existing(state: PathState): Exclude<PathState, { status: 'none' }> {
   if (state.status === 'none') throw new NotFoundError('study path not found');
@@ -54,9 +62,34 @@ export const pathDecider: Decider<PathCommand, PathEvent, PathState> = {
         return [
           {
             event_type: 'path.created',
-            data: { path_id: command.pathId, track_id: command.trackId, config: command.config },
+            data: {
+              path_id: command.pathId,
+              track_id: command.trackId,
+              config: command.config,
+              policies: command.policies,
+            },
           },
         ];
+      case 'move_policies': {
+        const path = existing(state);
+        if (path.status === 'archived') illegal('move the policies of', path);
+        const policies: PathPolicies = { ...path.policies, ...command.policies };
+        const changed = (['generation', 'scheduling'] as const).filter(
+          (key) => policies[key] !== path.policies[key],
+        );
+        if (changed.length === 0) return [];
+        return [
+          {
+            event_type: 'path.policies_changed',
+            data: {
+              path_id: path.pathId,
+              policies,
+              changed,
+              ...(command.reason ? { reason: command.reason } : {}),
+            },
+          },
+        ];
+      }
       case 'update_config': {
         const path = existing(state);
         if (path.status === 'archived') illegal('change the configuration of', path);
@@ -110,7 +143,10 @@ export const pathDecider: Decider<PathCommand, PathEvent, PathState> = {
           pathId: event.data.path_id,
           trackId: event.data.track_id,
           config: event.data.config,
+          policies: event.data.policies,
         };
+      case 'path.policies_changed':
+        return state.status === 'none' ? state : { ...state, policies: event.data.policies };
       case 'path.config_updated':
         return state.status === 'none' ? state : { ...state, config: event.data.config };
       case 'path.paused':

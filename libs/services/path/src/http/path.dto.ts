@@ -215,6 +215,12 @@ export class StudyPathResponse {
     },
   })
   config!: Record<string, unknown>;
+  @ApiProperty({
+    example: { generation: 'generation-2', scheduling: 'fsrs-deadline-1' },
+    description:
+      'The versions of task generation and review scheduling the path runs (docs/reviews.md); a new path gets the newest, an operator moves an existing one',
+  })
+  policies!: { generation: string; scheduling: string };
   @ApiProperty({ description: 'The stream position this view reflects' }) version!: number;
   @ApiProperty() created_at!: string;
   @ApiProperty() updated_at!: string;

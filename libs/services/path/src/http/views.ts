@@ -16,6 +16,7 @@ export function pathView(row: StudyPathRow): StudyPathResponse {
     track_id: row.track_id,
     status: row.status,
     config: row.config,
+    policies: row.policies,
     version: row.version,
     created_at: iso(row.created_at),
     updated_at: iso(row.updated_at),

@@ -24,13 +24,14 @@ export class PathProjector {
     switch (event.event_type) {
       case 'path.created':
         await manager.query(
-          `INSERT INTO path.study_paths (path_id, user_id, track_id, status, config, version, created_at, updated_at)
-           VALUES ($1, $2, $3, 'active', $4, $5, $6, $6)`,
+          `INSERT INTO path.study_paths (path_id, user_id, track_id, status, config, policies, version, created_at, updated_at)
+           VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $7)`,
           [
             event.data.path_id,
             event.user_id,
             event.data.track_id,
             JSON.stringify(event.data.config),
+            JSON.stringify(event.data.policies),
             version,
             at,
           ],
@@ -43,6 +44,17 @@ export class PathProjector {
           event.data.path_id,
           'config = $4',
           [JSON.stringify(event.data.config)],
+          version,
+          at,
+        );
+        return;
+      case 'path.policies_changed':
+        await update(
+          manager,
+          PATHS,
+          event.data.path_id,
+          'policies = $4',
+          [JSON.stringify(event.data.policies)],
           version,
           at,
         );

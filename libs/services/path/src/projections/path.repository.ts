@@ -1,3 +1,4 @@
+import type { PathPolicies } from '@studypath/contracts';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
@@ -10,6 +11,8 @@ export interface StudyPathRow {
   track_id: string;
   status: PathStatus;
   config: PathConfig;
+  /** The versions of task generation and review scheduling the path runs. */
+  policies: PathPolicies;
   version: number;
   created_at: Date;
   updated_at: Date;

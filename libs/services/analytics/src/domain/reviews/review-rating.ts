@@ -121,6 +121,7 @@ export function taskEndingOf(before: ProgressState, event: ProgressEvent): TaskE
       return open(event.data.task_id) ? { taskId: event.data.task_id, how: 'expired' } : null;
     case 'path.created':
     case 'path.config_updated':
+    case 'path.policies_changed':
     case 'path.paused':
     case 'path.resumed':
     case 'path.archived':

@@ -9,6 +9,12 @@ import {
   type FSRSParameters,
   type Grade,
 } from 'ts-fsrs';
+import {
+  isSchedulingPolicyVersion,
+  LATEST_POLICIES,
+  SCHEDULING_POLICY_VERSIONS,
+  type SchedulingPolicyVersion,
+} from '@studypath/contracts';
 import { dayNumber, dayOfNumber, localDay, type LocalDay } from '../local-calendar';
 import { dailyReviewCap, pickReviewDay } from './review-load';
 import type { ReviewRating } from './review-rating';
@@ -35,8 +41,12 @@ import type { ReviewRating } from './review-rating';
  * Days are calendar days in the path's time zone; `intervalDays` counts them.
  */
 
-export const SCHEDULING_POLICY_VERSIONS = ['fsrs-1', 'fsrs-deadline-1'] as const;
-export type SchedulingPolicyVersion = (typeof SCHEDULING_POLICY_VERSIONS)[number];
+// The versions are the contracts' (a path records one): this file gives each its rules.
+export {
+  isSchedulingPolicyVersion,
+  SCHEDULING_POLICY_VERSIONS,
+  type SchedulingPolicyVersion,
+} from '@studypath/contracts';
 
 export type ReviewCardState = 'new' | 'learning' | 'review' | 'relearning';
 
@@ -255,7 +265,7 @@ export const schedulingPolicies: Readonly<Record<SchedulingPolicyVersion, Schedu
   'fsrs-deadline-1': deadlineAware,
 };
 /** The version new paths get. */
-export const LATEST_SCHEDULING_POLICY: SchedulingPolicyVersion = 'fsrs-deadline-1';
+export const LATEST_SCHEDULING_POLICY: SchedulingPolicyVersion = LATEST_POLICIES.scheduling;
 
 export class UnknownSchedulingPolicyError extends Error {
   constructor(readonly version: string) {
@@ -264,10 +274,6 @@ export class UnknownSchedulingPolicyError extends Error {
     );
     this.name = 'UnknownSchedulingPolicyError';
   }
-}
-
-export function isSchedulingPolicyVersion(version: string): version is SchedulingPolicyVersion {
-  return (SCHEDULING_POLICY_VERSIONS as readonly string[]).includes(version);
 }
 
 /** The policy of a version a path records; an unknown version is an error, never a fallback. */
