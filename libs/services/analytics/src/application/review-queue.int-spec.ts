@@ -4,6 +4,7 @@ import { MemoryCache, type AppConfig } from '@studypath/platform';
 import { createTestDatabase, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 import { AnalyticsDatabase, AnalyticsEventStore } from '../analytics.database';
+import { replayReviews } from '../domain';
 import { enveloped, ProgressHistory } from '../domain/progress-history.factory';
 import { ProgressProjector, type TaskStreamEvent } from '../projections/progress.projector';
 import { ProgressRepository } from '../projections/progress.repository';
@@ -168,7 +169,7 @@ describe('the review queue (real PostgreSQL): cards from finished tasks, the due
     const user = `learner-${randomUUID()}`;
     const pathId = randomUUID();
     const history = new ProgressHistory('2026-03-02T09:00:00Z')
-      .path({ timezone: 'America/New_York', target_interview_date: '2026-03-12' })
+      .path({ timezone: 'America/New_York', target_interview_date: '2026-03-04' })
       .task('b', { difficulty: 3 })
       .start('b')
       .after(30)
@@ -181,7 +182,19 @@ describe('the review queue (real PostgreSQL): cards from finished tasks, the due
     const card = await cardOf(user, 'b');
     // One counted attempt, no hint, 30 minutes for difficulty 3 (not fast): good.
     expect(card).toMatchObject({ last_rating: 'good', reviews: 1 });
-    expect((card?.due_day ?? '9999') <= '2026-03-11').toBe(true);
+    expect((card?.due_day ?? '9999') <= '2026-03-03').toBe(true);
+
+    // The what-if replay makes the live decision under the path's own version; plain FSRS
+    // would have scheduled the review after the interview.
+    const [live] = replayReviews(history.events, 'fsrs-deadline-1');
+    expect(live).toMatchObject({
+      problemId: 'problem-b',
+      rating: 'good',
+      due: card?.due_at.toISOString(),
+      dueDay: card?.due_day,
+    });
+    const [plain] = replayReviews(history.events, 'fsrs-1');
+    expect((plain?.dueDay ?? '') > '2026-03-03').toBe(true);
   });
 
   it('schedules by the version the path runs: a path moved to fsrs-1 schedules its next reviews by it', async () => {

@@ -3,3 +3,4 @@ export * from './review-rating';
 export * from './scheduling-policy';
 export * from './review-queue';
 export * from './review-figures';
+export * from './review-replay';
