@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ORIGINAL_POLICIES,
   PathCreated,
   ReviewDue,
   Topics,
@@ -100,7 +101,12 @@ describe('task-generation service over the real Kafka', () => {
       encodeEvent(
         envelope(
           PathCreated,
-          { path_id: pathId, track_id: 'meta-swe', config: pathConfig() },
+          {
+            path_id: pathId,
+            track_id: 'meta-swe',
+            config: pathConfig(),
+            policies: ORIGINAL_POLICIES,
+          },
           { user_id: user },
         ),
       ),

@@ -3,6 +3,7 @@ import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreateGenerationState1764400000002 } from './migrations/1764400000002-create-generation-state';
 import { AddGenerationTrack1764400000004 } from './migrations/1764400000004-add-generation-track';
 import { AddPendingReviews1765300000001 } from './migrations/1765300000001-add-pending-reviews';
+import { AddGenerationPolicy1765400000001 } from './migrations/1765400000001-add-generation-policy';
 
 /** The task-generation service's event store: its append-only log, relayed to its topic. */
 export const TaskGenerationEventStore: EventStoreTables = {
@@ -18,5 +19,6 @@ export const TaskGenerationDatabase: ServiceDatabaseOptions = {
     CreateGenerationState1764400000002,
     AddGenerationTrack1764400000004,
     AddPendingReviews1765300000001,
+    AddGenerationPolicy1765400000001,
   ],
 };

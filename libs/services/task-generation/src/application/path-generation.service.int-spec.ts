@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import {
+  LATEST_POLICIES,
+  ORIGINAL_POLICIES,
+  PathConfigUpdated,
   PathCreated,
   PathPaused,
+  PathPoliciesChanged,
   PathResumed,
   ReviewDue,
   TaskCreated,
@@ -63,6 +67,7 @@ interface StoredRow {
   user_id: string;
   track_id: string;
   status: string;
+  generation: string;
   clock: number;
   proposals: number;
   tasks: { taskId: string | null; outcome: string; reviewId?: string }[];
@@ -107,7 +112,7 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
     const pathId = randomUUID();
     const created = envelope(
       PathCreated,
-      { path_id: pathId, track_id: 'meta-swe', config },
+      { path_id: pathId, track_id: 'meta-swe', config, policies: ORIGINAL_POLICIES },
       delivery('user-1'),
     );
     await apply(created);
@@ -135,7 +140,11 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
   it('links tasks and tops the window up when one ends, keeping the creation time', async () => {
     const pathId = randomUUID();
     await apply(
-      envelope(PathCreated, { path_id: pathId, track_id: 'meta-swe', config }, delivery('user-2')),
+      envelope(
+        PathCreated,
+        { path_id: pathId, track_id: 'meta-swe', config, policies: ORIGINAL_POLICIES },
+        delivery('user-2'),
+      ),
     );
     const [proposal] = await store.readStream(`generation-${pathId}`);
     const { proposal_id, tasks } = proposal?.data as EventData<typeof TasksProposed>;
@@ -203,7 +212,11 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
     const pathId = randomUUID();
     const reviewId = randomUUID();
     await apply(
-      envelope(PathCreated, { path_id: pathId, track_id: 'meta-swe', config }, delivery('user-6')),
+      envelope(
+        PathCreated,
+        { path_id: pathId, track_id: 'meta-swe', config, policies: ORIGINAL_POLICIES },
+        delivery('user-6'),
+      ),
     );
     const due = envelope(ReviewDue, reviewDue(pathId, reviewId), delivery('user-6'));
     await apply(due);
@@ -246,7 +259,11 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
     const pathId = randomUUID();
     const reviewId = randomUUID();
     await apply(
-      envelope(PathCreated, { path_id: pathId, track_id: 'meta-swe', config }, delivery('user-7')),
+      envelope(
+        PathCreated,
+        { path_id: pathId, track_id: 'meta-swe', config, policies: ORIGINAL_POLICIES },
+        delivery('user-7'),
+      ),
     );
     await apply(envelope(PathPaused, { path_id: pathId }, delivery('user-7')));
     const due = envelope(ReviewDue, reviewDue(pathId, reviewId), delivery('user-7'));
@@ -263,11 +280,58 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
     expect((await row(pathId))?.pending_reviews).toEqual([]);
   });
 
+  it('records the generation version of path.created and moves it on path.policies_changed', async () => {
+    const pathId = randomUUID();
+    await apply(
+      envelope(
+        PathCreated,
+        { path_id: pathId, track_id: 'meta-swe', config, policies: LATEST_POLICIES },
+        delivery('user-10'),
+      ),
+    );
+    expect(await row(pathId)).toMatchObject({ generation: 'generation-2' });
+    await apply(
+      envelope(
+        PathPoliciesChanged,
+        {
+          path_id: pathId,
+          policies: { generation: 'generation-1', scheduling: 'fsrs-deadline-1' },
+          changed: ['generation'],
+        },
+        delivery('user-10'),
+      ),
+    );
+    expect(await row(pathId)).toMatchObject({ generation: 'generation-1', proposals: 1 });
+  });
+
+  it('refuses a path whose stored generation version it does not know, writing nothing', async () => {
+    const pathId = randomUUID();
+    await apply(
+      envelope(
+        PathCreated,
+        { path_id: pathId, track_id: 'meta-swe', config, policies: ORIGINAL_POLICIES },
+        delivery('user-11'),
+      ),
+    );
+    await dataSource.query(
+      `UPDATE task_generation.generation_paths SET generation = 'generation-9' WHERE path_id = $1`,
+      [pathId],
+    );
+    await expect(
+      apply(envelope(PathPaused, { path_id: pathId }, delivery('user-11'))),
+    ).rejects.toThrow(/generation-9/);
+    expect(await row(pathId)).toMatchObject({ status: 'active', generation: 'generation-9' });
+  });
+
   it('refuses a path on a track it does not know, writing nothing', async () => {
     const pathId = randomUUID();
     await expect(
       apply(
-        envelope(PathCreated, { path_id: pathId, track_id: 'unknown', config }, delivery('user-4')),
+        envelope(
+          PathCreated,
+          { path_id: pathId, track_id: 'unknown', config, policies: ORIGINAL_POLICIES },
+          delivery('user-4'),
+        ),
       ),
     ).rejects.toThrow(/unknown/);
     expect(await row(pathId)).toBeUndefined();
@@ -275,7 +339,8 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
 
   it('gives the paths generated before the track column the META_SWE track', async () => {
     const pathId = randomUUID();
-    // Back to before the track column: the pending reviews column came after it.
+    // Back to before the track column: the pending reviews and generation columns came after it.
+    await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.undoLastMigration({ transaction: 'each' });
     await dataSource.query(
@@ -284,6 +349,33 @@ describe('PathGenerationService (real PostgreSQL, bundled catalog)', () => {
       [pathId, JSON.stringify(config)],
     );
     await dataSource.runMigrations({ transaction: 'each' });
-    expect(await row(pathId)).toMatchObject({ track_id: 'meta-swe', pending_reviews: [] });
+    expect(await row(pathId)).toMatchObject({
+      track_id: 'meta-swe',
+      pending_reviews: [],
+      generation: 'generation-1',
+    });
+  });
+
+  it('gives the paths generated before the generation column generation-1, and runs it', async () => {
+    const pathId = randomUUID();
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    await dataSource.query(
+      `INSERT INTO task_generation.generation_paths
+              (path_id, user_id, track_id, status, config, created_at, updated_at)
+       VALUES ($1, 'user-9', 'meta-swe', 'active', $2, now(), now())`,
+      [pathId, JSON.stringify(config)],
+    );
+    await dataSource.runMigrations({ transaction: 'each' });
+    expect(await row(pathId)).toMatchObject({ generation: 'generation-1' });
+    // The row loads and moves on as generation-1's (its window of 3 is empty: it is topped up).
+    await apply(
+      envelope(
+        PathConfigUpdated,
+        { path_id: pathId, config, changed: ['hours_per_week'] },
+        delivery('user-9'),
+      ),
+    );
+    expect(await store.readStream(`generation-${pathId}`)).toHaveLength(1);
+    expect(await row(pathId)).toMatchObject({ generation: 'generation-1', proposals: 1 });
   });
 });

@@ -1,5 +1,9 @@
 import {
   META_SWE,
+  LATEST_POLICIES,
+  ORIGINAL_POLICIES,
+  type GenerationPolicyVersion,
+  type PathPolicies,
   type EventData,
   type EventOf,
   type TaskCreated,
@@ -19,7 +23,7 @@ import {
   type PathGeneration,
   type TasksProposedEvent,
 } from './generation.decider';
-import { generateTasks, initialBatchSize, type CatalogProblem } from './generator';
+import { generatorFor, initialBatchSize, type CatalogProblem } from './generator';
 import { pathConfig } from '@studypath/testing';
 
 type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
@@ -46,13 +50,29 @@ const command = (
   options: Partial<Omit<GenerationCommand, 'fact'>> = {},
 ): GenerationCommand => ({ fact, track: META_SWE, catalog, now, ...options });
 
-const created = (changes: Partial<PathConfig> = {}, track_id = META_SWE.id): GenerationFact => ({
+const created = (
+  changes: Partial<PathConfig> = {},
+  track_id = META_SWE.id,
+  policies: PathPolicies = ORIGINAL_POLICIES,
+): GenerationFact => ({
   event_type: 'path.created',
-  data: { path_id, track_id, config: { ...config, ...changes } },
+  data: { path_id, track_id, config: { ...config, ...changes }, policies },
 });
 const configUpdated = (changes: Partial<PathConfig>): GenerationFact => ({
   event_type: 'path.config_updated',
   data: { path_id, config: { ...config, ...changes }, changed: Object.keys(changes) },
+});
+const policiesChanged = (
+  generation: GenerationPolicyVersion,
+  changed: ('generation' | 'scheduling')[] = ['generation'],
+): GenerationFact => ({
+  event_type: 'path.policies_changed',
+  data: {
+    path_id,
+    policies: { generation, scheduling: 'fsrs-1' },
+    changed,
+    reason: 'test',
+  },
 });
 const paused: GenerationFact = { event_type: 'path.paused', data: { path_id } };
 const resumed: GenerationFact = { event_type: 'path.resumed', data: { path_id } };
@@ -159,10 +179,14 @@ function expectedProposal(
   history: GenerationEvent[],
   count: number,
   source: 'initial' | 'adaptive',
-  options: { track?: Track; daysToInterview?: number | null } = {},
+  options: {
+    track?: Track;
+    daysToInterview?: number | null;
+    version?: GenerationPolicyVersion;
+  } = {},
 ): TasksProposedEvent {
   const state = stateOf(history);
-  const tasks = generateTasks({
+  const tasks = generatorFor(options.version ?? 'generation-1')({
     track: options.track ?? META_SWE,
     catalog,
     config: state.config,
@@ -271,12 +295,13 @@ describe('generationDecider', () => {
         .then([{ event_type: 'generation.catalog_exhausted', data: { path_id, wanted: 5 } }]);
     });
 
-    it('starts active on its track, with its configuration, at clock 1', () => {
+    it('starts active on its track, with its configuration and generation version, at clock 1', () => {
       expect(fold(decider, [created({ hours_per_week: 4 }, TWO_MODULES.id)])).toEqual({
         status: 'active',
         pathId: path_id,
         trackId: TWO_MODULES.id,
         config: { ...config, hours_per_week: 4 },
+        generation: 'generation-1',
         clock: 1,
         proposals: 0,
         tasks: [],
@@ -607,6 +632,88 @@ describe('generationDecider', () => {
         .given(short)
         .when(command(due))
         .then([expectedProposal([...short, due], 1, 'adaptive'), reviewTask(due, 4)]);
+    });
+  });
+
+  describe('the generation version', () => {
+    it('is the one path.created names, and runs from the first batch', () => {
+      const fact = created(
+        { hours_per_week: 3, pending_tasks_ahead: 1 },
+        META_SWE.id,
+        LATEST_POLICIES,
+      );
+      expect(stateOf([fact]).generation).toBe('generation-2');
+      const second = expectedProposal([fact], 7, 'initial', { version: 'generation-2' });
+      expect(second).not.toEqual(expectedProposal([fact], 7, 'initial'));
+      spec.given([]).when(command(fact)).then([second]);
+    });
+
+    it('is moved by path.policies_changed that changes generation, and the next top-up runs it', () => {
+      const moved = [...start, policiesChanged('generation-2')];
+      expect(stateOf(moved).generation).toBe('generation-2');
+      // A wider window: five tasks to top up, where the two versions' rules tell.
+      const widened = configUpdated({ pending_tasks_ahead: 8 });
+      const underTwo = expectedProposal([...moved, widened], 5, 'adaptive', {
+        version: 'generation-2',
+      });
+      expect(underTwo).not.toEqual(expectedProposal([...moved, widened], 5, 'adaptive'));
+      spec.given(moved).when(command(widened)).then([underTwo]);
+      spec
+        .given(start)
+        .when(command(widened))
+        .then([expectedProposal([...start, widened], 5, 'adaptive')]);
+    });
+
+    it('is moved back the same way', () => {
+      const back = [...start, policiesChanged('generation-2'), policiesChanged('generation-1')];
+      expect(stateOf(back).generation).toBe('generation-1');
+    });
+
+    it('stays when path.policies_changed changes only the scheduling', () => {
+      const fact = policiesChanged('generation-2', ['scheduling']);
+      expect(stateOf([...start, fact]).generation).toBe('generation-1');
+    });
+
+    it('changes no task proposed before, and a full window gets nothing', () => {
+      const fact = policiesChanged('generation-2');
+      spec.given(start).when(command(fact)).then([]);
+      expect(stateOf([...start, fact])).toEqual({ ...stateOf(start), generation: 'generation-2' });
+    });
+
+    it('tops a short window up under the new version', () => {
+      // The top-up after task 1 ended came short (nothing was proposed): 2 open tasks of 3.
+      const short = [...start, statusChanged(taskId(1), 'completed', 'submitted')];
+      const fact = policiesChanged('generation-2');
+      spec
+        .given(short)
+        .when(command(fact))
+        .then([expectedProposal([...short, fact], 1, 'adaptive', { version: 'generation-2' })]);
+    });
+
+    it('of a path never seen created changes nothing', () => {
+      spec
+        .given([])
+        .when(command(policiesChanged('generation-2')))
+        .then([]);
+      expect(fold(decider, [policiesChanged('generation-2')])).toEqual({ status: 'none' });
+    });
+
+    it('is an error when unknown, never a fallback', () => {
+      const state = {
+        ...stateOf(start),
+        generation: 'generation-0' as GenerationPolicyVersion,
+      };
+      expect(() =>
+        decider.decide(command(statusChanged(taskId(1), 'completed', 'submitted')), state),
+      ).toThrow(/generation-0/);
+    });
+
+    it('can be forced for a replay, whatever the path records', () => {
+      const forced = generationDecider(deterministicUuid, { generation: 'generation-2' });
+      const ended = statusChanged(taskId(1), 'completed', 'submitted');
+      expect(forced.decide(command(ended), stateOf(start))).toEqual([
+        expectedProposal([...start, ended], 1, 'adaptive', { version: 'generation-2' }),
+      ]);
     });
   });
 

@@ -3,18 +3,20 @@ import {
   PathConfigUpdated,
   PathCreated,
   PathPaused,
+  PathPoliciesChanged,
   PathResumed,
   ReviewDue,
   TaskCreated,
   TaskStatusChanged,
   type EventData,
   type EventOf,
+  type GenerationPolicyVersion,
   type TasksProposed,
   type Track,
 } from '@studypath/contracts';
 import { assertNever, type Decider } from '@studypath/decider';
 import {
-  generateTasks,
+  generatorFor,
   initialBatchSize,
   openTask,
   type CatalogProblem,
@@ -25,6 +27,7 @@ import {
 export const GENERATION_INPUTS = [
   PathCreated,
   PathConfigUpdated,
+  PathPoliciesChanged,
   PathPaused,
   PathResumed,
   PathArchived,
@@ -86,6 +89,8 @@ export interface PathGeneration {
   pathId: string;
   trackId: string;
   config: PathConfig;
+  /** The version of task generation the path runs (`path.created`, then `path.policies_changed`). */
+  generation: GenerationPolicyVersion;
   /** The path's event sequence: each outcome and each proposal takes the next tick. */
   clock: number;
   /** Proposals made so far: numbers the next proposal (its id and its generator seed). */
@@ -141,17 +146,26 @@ const DAY_MS = 86_400_000;
  * gets them when resumed, after its top-up; an archived path, or one never seen created, ignores
  * them. A review task counts in the window as an open task once proposed.
  *
+ * The generator is the version the path runs: the one `path.created` names, until a
+ * `path.policies_changed` that changes `generation` moves it (tasks proposed before stay as they
+ * are; the window is topped up under the new version). `options.generation`, for replays only
+ * (`replayGeneration`), runs that version instead whatever the path records.
+ *
  * `uuid` makes the proposal ids (the platform's `deterministicUuid`), passed in so that the domain
  * stays free of the platform's I/O.
  */
-export function generationDecider(uuid: NameUuid): GenerationDecider {
+export function generationDecider(
+  uuid: NameUuid,
+  options: { generation?: GenerationPolicyVersion } = {},
+): GenerationDecider {
   function propose(
     path: PathGeneration,
     count: number,
     source: 'initial' | 'adaptive',
     command: GenerationCommand,
   ): GenerationDecision[] {
-    const tasks = generateTasks({
+    const generate = generatorFor(options.generation ?? path.generation);
+    const tasks = generate({
       track: command.track,
       catalog: command.catalog,
       config: path.config,
@@ -252,6 +266,7 @@ export function generationDecider(uuid: NameUuid): GenerationDecider {
           return propose(started(fact), count, 'initial', command);
         }
         case 'path.config_updated':
+        case 'path.policies_changed':
         case 'path.paused':
         case 'path.resumed':
         case 'path.archived':
@@ -274,6 +289,10 @@ function evolve(state: GenerationState, event: GenerationEvent): GenerationState
   switch (event.event_type) {
     case 'path.config_updated':
       return { ...state, config: event.data.config };
+    case 'path.policies_changed':
+      return event.data.changed.includes('generation')
+        ? { ...state, generation: event.data.policies.generation }
+        : state;
     case 'path.paused':
       return { ...state, status: 'paused' };
     case 'path.resumed':
@@ -301,6 +320,7 @@ function started(fact: EventOf<typeof PathCreated>): PathGeneration {
     pathId: fact.data.path_id,
     trackId: fact.data.track_id,
     config: fact.data.config,
+    generation: fact.data.policies.generation,
     clock: 1,
     proposals: 0,
     tasks: [],

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ModuleId, Track } from '@studypath/contracts';
+import type { GenerationPolicyVersion, ModuleId, Track } from '@studypath/contracts';
+import { assertNever } from '@studypath/decider';
 
 /** What the generator needs to know of a problem. */
 export interface CatalogProblem {
@@ -83,8 +84,8 @@ function random(seed: string): () => number {
 const clamp = (value: number): number => Math.max(1, Math.min(5, value));
 
 /**
- * The next `count` tasks of a path: a pure, deterministic function of the configuration, the
- * path's history and the catalog. Rules, each also checked by property tests:
+ * generation-1: the next `count` tasks of a path, a pure, deterministic function of the
+ * configuration, the path's history and the catalog. Rules, each also checked by property tests:
  * - modules follow the track, weighted by the personalization weights and by weak spots, more
  *   modules opening as the path goes on (all at once when the interview is near);
  * - within a module the difficulty starts at the configured level, steps up after a success, never
@@ -94,11 +95,36 @@ const clamp = (value: number): number => Math.max(1, Math.min(5, value));
  * - no problem twice, except as a review.
  */
 export function generateTasks(input: GenerateInput): ProposedTask[] {
+  return generate(input, proposeOne);
+}
+
+/** The generator a version names; a version this code does not know is an error, never a fallback. */
+export function generatorFor(
+  version: GenerationPolicyVersion,
+): (input: GenerateInput) => ProposedTask[] {
+  switch (version) {
+    case 'generation-1':
+      return generateTasks;
+    case 'generation-2':
+      return generateTasksV2;
+    default:
+      return assertNever(version, 'generation policy version');
+  }
+}
+
+type ProposeOne = (
+  input: GenerateInput,
+  history: HistoryTask[],
+  next: () => number,
+) => ProposedTask | undefined;
+
+/** `count` tasks proposed one at a time, each joining the history as open before the next. */
+function generate(input: GenerateInput, one: ProposeOne): ProposedTask[] {
   const next = random(input.seed);
   const history: HistoryTask[] = [...input.history];
   const proposals: ProposedTask[] = [];
   for (let i = 0; i < input.count; i++) {
-    const task = proposeOne(input, history, next);
+    const task = one(input, history, next);
     if (!task) break; // the catalog has nothing left that fits
     proposals.push(task);
     history.push(openTask(task, input.clock));
@@ -200,22 +226,7 @@ function proposeOne(
     const relief = review(history, next, failed) ?? easier(input, history, next, failed, used);
     if (relief) return relief;
   }
-  // Modules by deficit: how far each is below its weighted share of the tasks so far.
-  const weights = moduleWeights(input, history);
-  const total = [...weights.values()].reduce((a, b) => a + b, 0);
-  const order: string[] = input.track.modules.map((m) => m.id);
-  const ranked = [...weights.entries()]
-    .filter(([, weight]) => weight > 0)
-    .map(([module, weight]) => {
-      const share = (weight / total) * (history.length + 1);
-      const done = history.filter((t) => t.module === module).length;
-      return { module, deficit: share - done, tie: next() };
-    })
-    .sort(
-      (a, b) =>
-        b.deficit - a.deficit || order.indexOf(a.module) - order.indexOf(b.module) || a.tie - b.tie,
-    );
-  for (const { module } of ranked) {
+  for (const module of rankedModules(input, history, next)) {
     const task = pick(
       input,
       history,
@@ -228,6 +239,29 @@ function proposeOne(
     if (task) return task;
   }
   return undefined;
+}
+
+/** The open modules by deficit: how far each is below its weighted share of the tasks so far. */
+function rankedModules(
+  input: GenerateInput,
+  history: readonly HistoryTask[],
+  next: () => number,
+): string[] {
+  const weights = moduleWeights(input, history);
+  const total = [...weights.values()].reduce((a, b) => a + b, 0);
+  const order: string[] = input.track.modules.map((m) => m.id);
+  return [...weights.entries()]
+    .filter(([, weight]) => weight > 0)
+    .map(([module, weight]) => {
+      const share = (weight / total) * (history.length + 1);
+      const done = history.filter((t) => t.module === module).length;
+      return { module, deficit: share - done, tie: next() };
+    })
+    .sort(
+      (a, b) =>
+        b.deficit - a.deficit || order.indexOf(a.module) - order.indexOf(b.module) || a.tie - b.tie,
+    )
+    .map(({ module }) => module);
 }
 
 /** A problem of `module` near `difficulty` (never above the module's previous task + 1), rotating topics. */
@@ -363,4 +397,211 @@ function easier(
     if (task && (task.difficulty < failed.difficulty || failed.difficulty === 1)) return task;
   }
   return undefined;
+}
+
+/**
+ * generation-2: generation-1 with two rules changed, each checked by property tests.
+ * - Difficulty moves on a module's ladder: its tasks other than reviews, in path order. The next
+ *   task's target is the configured starting level when the ladder is empty; one below the last
+ *   rung after it failed; one above it when the last two rungs both passed, the earlier at the
+ *   later's level or higher (two passes in a row at this level, not any one success); the last
+ *   rung's level otherwise (one pass, open, skipped, expired). A task is never harder than that
+ *   target nor than the last rung (its ceiling), except when the module has no problem left at or
+ *   below the ceiling, new or to retry: then it may be one above the last rung (any level for a
+ *   module's first task), but never after a failure. Reviews are not rungs.
+ * - Modules interleave: the module of the path's previous task is tried last, after every other
+ *   open module in deficit order, so a module comes twice in a row only when no other open module
+ *   has a problem (new, or a retry) at the levels it allows. Relief after two failures in a row
+ *   is exempt: it goes to the module that went wrong, as in generation-1.
+ * The rest is generation-1's: module weights, the opening of modules, relief, topic rotation, no
+ * problem twice except as a review.
+ */
+export function generateTasksV2(input: GenerateInput): ProposedTask[] {
+  return generate(input, proposeOneV2);
+}
+
+/** A module's next task under generation-2: the level it aims at and the most it may be. */
+export interface LadderStep {
+  target: number;
+  ceiling: number;
+  /** The most it may be when the module has nothing left at or below the ceiling, not even a retry. */
+  fallback: number;
+  /** Why the target is what it is, for the task's reason. */
+  why: 'first' | 'step-up' | 'eased' | 'held';
+}
+
+/** A module's ladder: its tasks other than reviews, in path order. */
+export function ladderOf(history: readonly HistoryTask[], module: string): HistoryTask[] {
+  return history.filter((t) => t.module === module && t.source !== 'review');
+}
+
+/** Where generation-2 puts a module's next task (see `generateTasksV2`). */
+export function ladderStep(
+  history: readonly HistoryTask[],
+  module: string,
+  startingLevel: number,
+): LadderStep {
+  const rungs = ladderOf(history, module);
+  const last = rungs[rungs.length - 1];
+  if (!last) {
+    const start = clamp(startingLevel);
+    return { target: start, ceiling: start, fallback: 5, why: 'first' };
+  }
+  const before = rungs[rungs.length - 2];
+  const step = (target: number, why: LadderStep['why']): LadderStep => ({
+    target,
+    ceiling: Math.max(target, last.difficulty),
+    fallback: last.outcome === 'failed' ? last.difficulty : clamp(last.difficulty + 1),
+    why,
+  });
+  switch (last.outcome) {
+    case 'failed':
+      return step(clamp(last.difficulty - 1), 'eased');
+    case 'passed':
+      return before?.outcome === 'passed' && before.difficulty >= last.difficulty
+        ? step(clamp(last.difficulty + 1), 'step-up')
+        : step(last.difficulty, 'held');
+    case 'open':
+    case 'skipped':
+    case 'expired':
+      return step(last.difficulty, 'held');
+    default:
+      return assertNever(last.outcome, 'outcome');
+  }
+}
+
+function proposeOneV2(
+  input: GenerateInput,
+  history: HistoryTask[],
+  next: () => number,
+): ProposedTask | undefined {
+  const used = new Set(history.filter((t) => t.source !== 'review').map((t) => t.problemId));
+  const failed = needsRelief(history);
+  if (failed) {
+    const relief =
+      review(history, next, failed) ?? easierOnLadder(input, history, next, failed, used);
+    if (relief) return relief;
+  }
+  const previous = history[history.length - 1]?.module;
+  const ranked = rankedModules(input, history, next);
+  const interleaved = [
+    ...ranked.filter((m) => m !== previous),
+    ...ranked.filter((m) => m === previous),
+  ];
+  for (const module of interleaved) {
+    const step = ladderStep(history, module, input.config.starting_levels[module] ?? 1);
+    const task = pickOnLadder(input, history, next, module, step, used, undefined);
+    if (task) return task;
+  }
+  return undefined;
+}
+
+/** generation-2's relief: an easier new problem than the last failure, within each module's ladder. */
+function easierOnLadder(
+  input: GenerateInput,
+  history: readonly HistoryTask[],
+  next: () => number,
+  failed: HistoryTask,
+  used: ReadonlySet<string>,
+): ProposedTask | undefined {
+  const target = Math.max(1, failed.difficulty - 1);
+  const modules = [
+    failed.module,
+    ...input.track.modules.map((m) => m.id).filter((m) => m !== failed.module),
+  ];
+  for (const module of modules) {
+    const { ceiling } = ladderStep(history, module, input.config.starting_levels[module] ?? 1);
+    const step: LadderStep = {
+      target: Math.min(target, ceiling),
+      ceiling,
+      fallback: ceiling,
+      why: 'eased',
+    };
+    const task = pickOnLadder(
+      input,
+      history,
+      next,
+      module,
+      step,
+      used,
+      'two misses in a row: an easier problem',
+    );
+    if (task && (task.difficulty < failed.difficulty || failed.difficulty === 1)) return task;
+  }
+  return undefined;
+}
+
+/**
+ * A new problem of `module` near the step's target, never above its ceiling, rotating topics;
+ * else a retry of a problem missed at or below the ceiling; else, the catalog being finite, a new
+ * problem up to the step's fallback, so that a module is not stuck at a level it has used up.
+ */
+function pickOnLadder(
+  input: GenerateInput,
+  history: readonly HistoryTask[],
+  next: () => number,
+  module: string,
+  step: LadderStep,
+  used: ReadonlySet<string>,
+  why: string | undefined,
+): ProposedTask | undefined {
+  const unused = input.catalog.filter((p) => p.module === module && !used.has(p.id));
+  const fresh = unused.filter((p) => p.difficulty <= step.ceiling);
+  if (fresh.length > 0) return pickNear(input, history, next, module, fresh, step, why);
+  const again = retry(history, module, step.ceiling, next);
+  if (again) return again;
+  const above = unused.filter((p) => p.difficulty <= step.fallback);
+  if (above.length === 0) return undefined;
+  return pickNear(
+    input,
+    history,
+    next,
+    module,
+    above,
+    { ...step, target: step.ceiling + 1 },
+    why ?? `${module}: nothing left up to level ${step.ceiling}`,
+  );
+}
+
+/** The problem of `fresh` closest to the target, preferring easier, then another topic than last time. */
+function pickNear(
+  input: GenerateInput,
+  history: readonly HistoryTask[],
+  next: () => number,
+  module: string,
+  fresh: readonly CatalogProblem[],
+  step: LadderStep,
+  why: string | undefined,
+): ProposedTask {
+  const lastTopic = lastInModule(history, module)?.topics[0];
+  const distance = (p: CatalogProblem): number =>
+    Math.abs(p.difficulty - step.target) * 2 + (p.difficulty > step.target ? 1 : 0);
+  const best = Math.min(...fresh.map(distance));
+  const closest = fresh.filter((p) => distance(p) === best);
+  const rotated = closest.filter((p) => p.topics[0] !== lastTopic);
+  const pool = (rotated.length > 0 ? rotated : closest).sort((a, b) => a.id.localeCompare(b.id));
+  const chosen = pool[Math.floor(next() * pool.length)] as CatalogProblem;
+  return {
+    problem_id: chosen.id,
+    module: chosen.module,
+    topics: [...chosen.topics],
+    difficulty: chosen.difficulty,
+    source: input.source,
+    reason: why ?? ladderReason(module, step, chosen.difficulty),
+  };
+}
+
+function ladderReason(module: string, step: LadderStep, difficulty: number): string {
+  switch (step.why) {
+    case 'first':
+      return `first ${module} task, at the starting level ${difficulty}`;
+    case 'step-up':
+      return `${module}: a step up after two passes in a row`;
+    case 'eased':
+      return `${module}: easier after a miss`;
+    case 'held':
+      return `${module}: next at level ${difficulty}`;
+    default:
+      return assertNever(step.why, 'ladder step');
+  }
 }

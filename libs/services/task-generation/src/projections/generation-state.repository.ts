@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { isGenerationPolicyVersion } from '@studypath/contracts';
 import type { EntityManager } from 'typeorm';
 import type {
   DueReview,
@@ -13,6 +14,8 @@ export interface GenerationPathRow {
   track_id: string;
   status: PathGeneration['status'];
   config: PathConfig;
+  /** Rows stored before paths recorded their version hold the column's default, generation-1. */
+  generation: string;
   clock: number;
   proposals: number;
   tasks: TrackedTask[];
@@ -22,20 +25,28 @@ export interface GenerationPathRow {
 /** The only place that reads or writes the generation state, always inside the caller's transaction. */
 @Injectable()
 export class GenerationStateRepository {
-  /** Locks the path's row until the transaction ends, so one path's facts apply one at a time. */
+  /**
+   * Locks the path's row until the transaction ends, so one path's facts apply one at a time. A
+   * generation version this code does not know is an error: the path must not run another one.
+   */
   async load(pathId: string, manager: EntityManager): Promise<PathGeneration | undefined> {
     const rows = (await manager.query(
-      `SELECT path_id, track_id, status, config, clock, proposals, tasks, pending_reviews
+      `SELECT path_id, track_id, status, config, generation, clock, proposals, tasks, pending_reviews
          FROM task_generation.generation_paths WHERE path_id = $1 FOR UPDATE`,
       [pathId],
     )) as GenerationPathRow[];
     const row = rows[0];
     if (!row) return undefined;
+    if (!isGenerationPolicyVersion(row.generation))
+      throw new Error(
+        `path ${pathId} runs the generation version "${row.generation}", which is unknown here`,
+      );
     return {
       status: row.status,
       pathId: row.path_id,
       trackId: row.track_id,
       config: row.config,
+      generation: row.generation,
       clock: row.clock,
       proposals: row.proposals,
       tasks: row.tasks,
@@ -52,11 +63,11 @@ export class GenerationStateRepository {
     await manager.query(
       `INSERT INTO task_generation.generation_paths
               (path_id, user_id, track_id, status, config, clock, proposals, tasks, pending_reviews,
-               created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+               created_at, updated_at, generation)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)
        ON CONFLICT (path_id) DO UPDATE
           SET status = $4, config = $5, clock = $6, proposals = $7, tasks = $8,
-              pending_reviews = $9, updated_at = $10`,
+              pending_reviews = $9, updated_at = $10, generation = $11`,
       [
         generation.pathId,
         fact.userId,
@@ -68,6 +79,7 @@ export class GenerationStateRepository {
         JSON.stringify(generation.tasks),
         JSON.stringify(generation.pendingReviews),
         fact.occurredAt,
+        generation.generation,
       ],
     );
   }
