@@ -12,7 +12,9 @@ import {
   TaskGenerationServiceModule,
 } from '@studypath/task-generation-service';
 import {
+  runTypeScript,
   startTestProcess,
+  testProcessEnv,
   until,
   type HttpAnswer,
   type HttpCall,
@@ -181,5 +183,78 @@ describe('spaced repetition (path, task-generation, evaluation and analytics ove
     // Still one review task: the job's second run and the later one made none.
     const all = await call('GET', `/v1/study-tasks?path_id=${pathId}&source=review`, user);
     expect(all.body.items as Task[]).toHaveLength(1);
+  }, 180_000);
+
+  it("npm run policy: shows a path's versions, prints a what-if under others without writing, and moves the path (an event)", async () => {
+    const user = `user-${randomUUID()}`;
+    const created = await call('POST', '/v1/study-paths', user, { track_id: 'meta-swe' });
+    expect(created.status).toBe(201);
+    expect(created.body.policies).toEqual({
+      generation: 'generation-2',
+      scheduling: 'fsrs-deadline-1',
+    });
+    const pathId = created.body.id as string;
+    const first = (await poll(user, '/v1/study-tasks/next', (a) => a.status === 200)).body
+      .task as Task;
+    await solve(user, first);
+
+    const cli = async (...args: string[]) => {
+      const child = runTypeScript(
+        'apps/studypath/src/policy.cli.ts',
+        testProcessEnv({ DATABASE_URL: e2e.db.url }),
+        args,
+      );
+      return { exit: await child.exited, output: child.output() };
+    };
+    const audit = async () =>
+      (
+        (await call('GET', `/v1/study-paths/${pathId}/events?limit=100`, user)).body
+          .events as unknown[]
+      ).length;
+    const before = await audit();
+
+    const whatIf = await cli(
+      'what-if',
+      '--path',
+      pathId,
+      '--generation',
+      'v1',
+      '--scheduling',
+      'v1',
+    );
+    expect(whatIf.exit.code).toBe(0);
+    expect(whatIf.output).toContain(`what-if for path ${pathId}`);
+    expect(whatIf.output).toMatch(
+      /task generation: generation-2 \(what the path got\) vs generation-1/,
+    );
+    expect(whatIf.output).toMatch(/review scheduling: fsrs-deadline-1 \(the path's\) vs fsrs-1/);
+    expect(whatIf.output).toContain(first.problem_id);
+    expect(whatIf.output).toMatch(/\d+ of \d+ decisions differ/);
+    expect(await audit()).toBe(before); // nothing written
+
+    expect((await cli('show', '--path', pathId)).output).toContain(
+      'generation generation-2, scheduling fsrs-deadline-1',
+    );
+    const bad = await cli('move', '--path', pathId, '--generation', 'v9');
+    expect(bad.exit.code).toBe(2);
+    expect(bad.output).toContain('unknown generation version "v9"');
+
+    const moved = await cli(
+      'move',
+      '--path',
+      pathId,
+      '--scheduling',
+      'fsrs-1',
+      '--reason',
+      'trial',
+    );
+    expect(moved.exit.code).toBe(0);
+    expect(moved.output).toContain('moved path');
+    const path = await poll(user, `/v1/study-paths/${pathId}`, (a) => a.status === 200);
+    expect(path.body.policies).toEqual({ generation: 'generation-2', scheduling: 'fsrs-1' });
+    expect(await audit()).toBe(before + 1);
+    expect((await cli('move', '--path', pathId, '--scheduling', 'fsrs-1')).output).toContain(
+      'nothing to move',
+    );
   }, 180_000);
 });

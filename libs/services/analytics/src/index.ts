@@ -24,4 +24,4 @@ export {
   writeReplayed,
   type ReplayedPath,
 } from './projections/progress-replay';
-export type { PeerFigures } from './domain';
+export { replayReviews, type PeerFigures, type ProgressEvent, type ReplayedReview } from './domain';

@@ -1,2 +1,3 @@
 export * from './path-service.module';
 export * from './path.database';
+export * from './application/path-policies';
