@@ -1,5 +1,6 @@
 export * from './factories/event-envelope.factory';
 export * from './factories/path-config.factory';
+export * from './fakes/fake-openai.server';
 export * from './infra/infrastructure';
 export * from './infra/kafka.infra';
 export * from './infra/postgres.infra';
