@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { findFunctions, guardHint, languagesGuarded, streamableLength } from './solution-guard';
 import type { TutorHintLevel, TutorLanguage } from './tutor.types';
 
@@ -118,6 +119,8 @@ describe('solution guard: JavaScript', () => {
       'a function with default parameters holding parentheses',
       'function f(a = g(1), b = []) {\n  return a;\n}',
     ],
+    ['a function with its brace on the next line', 'function f(a)\n{\n  return a;\n}'],
+    ['an arrow on the line after its binding', 'const pick =\n  (p) => p[0];'],
   ])('cuts %s', (_, text) => {
     expect(js(text).kind).toBe('cut');
   });
@@ -203,5 +206,47 @@ describe('streamableLength', () => {
         expect(streamableLength(full.slice(0, end), options)).toBeLessThanOrEqual(verdict.cutAt);
       }
     }
+  });
+});
+
+describe('streamableLength (property)', () => {
+  const pieces = [
+    'Think about what a balanced segment does to the height.\n',
+    'Use a map from each height to the first index it was seen at.\n\n',
+    `${fence}python\ndef longest(steps):\n    first = {0: -1}\n    return 0\n${fence}\n`,
+    'def helper(x): return x * 2\n',
+    'def half(steps):\n    height = 0\n    for ch in steps:\n        height += 1\n    print(height)\n',
+    `${fence}js\nfunction longest(steps) {\n  let best = 0;\n  return best;\n}\n${fence}\n`,
+    'const key = (p) =>\n  p[1];\n',
+    'const twice = async (x) => {\n  return 2 * x;\n};\n',
+    'const f = function (a, b) { return a - b; };\n',
+    'Sort with `pairs.sort((a, b) => a - b)` first.\n',
+    'function longest(steps):\n    return the best\n',
+    `${fence}python\nheight += 1\n${fence}\n`,
+    'Write `def f(x): return x + 1` if you like.\n',
+    'function brace(steps)\n{\n  return steps.length;\n}\n',
+    'const pick =\n  (p) => p[0];\n',
+    'const g = function\n(a) {\n  return a;\n};\n',
+  ];
+
+  it('never releases, at any point of a stream, text that the finished hint cuts', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 5 }),
+        fc.constantFrom(1, 2, 3) as fc.Arbitrary<TutorHintLevel>,
+        fc.constantFrom('python', 'javascript') as fc.Arbitrary<TutorLanguage>,
+        (parts, level, language) => {
+          const full = parts.join('');
+          const verdict = guardHint(full, { level, language });
+          const limit = verdict.kind === 'cut' ? verdict.cutAt : full.length;
+          for (let end = 0; end <= full.length; end++) {
+            const released = streamableLength(full.slice(0, end), { level, language });
+            expect(released).toBeLessThanOrEqual(end);
+            expect(released).toBeLessThanOrEqual(limit);
+          }
+        },
+      ),
+      { seed: 14, numRuns: 200 },
+    );
   });
 });

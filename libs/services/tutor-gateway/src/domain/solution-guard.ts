@@ -277,7 +277,8 @@ function dropDocstring(body: string[]): string[] {
 // ---- JavaScript ----
 
 const JS_FUNCTION = /\b(?:async\s+)?function\b\s*\*?\s*([A-Za-z_$][\w$]*)?\s*\(/g;
-const JS_BINDING = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s+)?(?=[(A-Za-z_$])/g;
+const JS_BINDING = /\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s+)?(?=[(A-Za-z_$]|$)/g;
+const JS_FUNCTION_HEAD = /^function\b\s*\*?\s*([A-Za-z_$][\w$]*)?\s*\(/;
 
 function findJavaScript(text: string, layout: Layout): FoundFunction[] {
   const found: FoundFunction[] = [];
@@ -292,7 +293,8 @@ function findJavaScript(text: string, layout: Layout): FoundFunction[] {
     const brace = paramsClose < 0 ? -1 : skipSpace(text, paramsClose + 1);
     if (brace < 0 || text[brace] !== '{') {
       // `function solve(steps):` is pseudocode, not JavaScript.
-      if (paramsClose < 0)
+      // While streaming, a header whose body has not come yet may still become a function.
+      if (paramsClose < 0 || brace < 0)
         found.push({ language: 'javascript', name: name ?? '', cutAt, complete: false });
       continue;
     }
@@ -307,20 +309,35 @@ function findJavaScript(text: string, layout: Layout): FoundFunction[] {
     const start = match.index;
     const name = match[1] ?? '';
     const limit = regionEnd(layout, start, text.length);
+    const cutAt = cutFor(layout, start);
+    // The text ends before the binding shows whether it is a function: it may become one.
+    const pending = (): void => {
+      found.push({ language: 'javascript', name, cutAt, complete: false });
+    };
     let at = start + match[0].length;
-    if (text.startsWith('function', at)) continue; // found above
+    const rest = text.slice(at);
+    if (/^function\b/.test(rest)) {
+      if (!JS_FUNCTION_HEAD.test(rest)) pending(); // else found above
+      continue;
+    }
     if (text[at] === '(') {
       const close = matchClose(text, at, '(', ')', limit);
-      if (close < 0) continue;
+      if (close < 0) {
+        pending();
+        continue;
+      }
       at = close + 1;
     } else {
-      const param = /^[A-Za-z_$][\w$]*/.exec(text.slice(at));
+      const param = /^[A-Za-z_$][\w$]*/.exec(rest);
       at += param ? param[0].length : 0;
     }
     const arrow = skipSpace(text, at);
+    if (arrow < 0 || (arrow === text.length - 1 && text[arrow] === '=')) {
+      pending();
+      continue;
+    }
     if (!text.startsWith('=>', arrow)) continue;
     const bodyStart = skipSpace(text, arrow + 2, true);
-    const cutAt = cutFor(layout, start);
     if (bodyStart < 0 || bodyStart >= limit) {
       found.push({ language: 'javascript', name, cutAt, complete: false });
     } else if (text[bodyStart] === '{') {
