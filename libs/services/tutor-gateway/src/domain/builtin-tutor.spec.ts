@@ -91,7 +91,7 @@ describe('builtin tutor', () => {
     });
     const hint = builtinHint({ problem, level: 1, latest });
     expect(hint).toBe(
-      'Your code passes the sample tests but fails 3 (wrong answer: 2, time limit exceeded: 1) hidden tests. ' +
+      'Your code passes the sample tests but fails 3 hidden tests (wrong answer: 2, time limit exceeded: 1). ' +
         'Some inputs are large: check your approach against the constraints.\n\nTrack the height.',
     );
     expect(hint).not.toMatch(/SECRET|42|41|secret trace/);
@@ -99,6 +99,7 @@ describe('builtin tutor', () => {
 
   it('points at edge cases when hidden tests fail with wrong answers only', () => {
     const latest = submission({ failing_tests: [hidden(4)] });
+    expect(observation(latest)).toContain('fails 1 hidden test (wrong answer: 1).');
     expect(observation(latest)).toContain('empty or tiny inputs');
   });
 

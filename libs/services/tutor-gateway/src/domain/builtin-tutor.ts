@@ -1,10 +1,5 @@
 import { assertNever } from '@studypath/decider';
-import {
-  describeArguments,
-  describeHiddenFailures,
-  failingSampleTests,
-  hiddenFailures,
-} from './test-reports';
+import { describeArguments, failingSampleTests, hiddenFailures } from './test-reports';
 import type { SubmissionRecord, TutorHintLevel, TutorProblem } from './tutor.types';
 import { capLength, stripControlCharacters } from './untrusted-text';
 
@@ -98,7 +93,9 @@ function hiddenObservation(latest: SubmissionRecord): string {
   const advice = slow
     ? 'Some inputs are large: check your approach against the constraints.'
     : 'Think about the cases the samples do not show: empty or tiny inputs, duplicates, extremes.';
-  return `Your code passes the sample tests but fails ${describeHiddenFailures(failures)} hidden tests. ${advice}`;
+  const categories = failures.byCategory.map((c) => `${c.category}: ${c.count}`).join(', ');
+  const tests = failures.total === 1 ? 'hidden test' : 'hidden tests';
+  return `Your code passes the sample tests but fails ${failures.total} ${tests} (${categories}). ${advice}`;
 }
 
 /** The built-in tutor's hint: the observation (if any), then the ladder's rung for the level. */

@@ -415,6 +415,68 @@ describe('tutor context: content', () => {
   });
 });
 
+describe('tutor context: the last trimming steps', () => {
+  const p = problem('hash-balanced-trail');
+
+  it('trims hints and the statement, then drops sections, then the prompt, within the budget', () => {
+    const huge: Problem = {
+      ...p,
+      statement: 'S'.repeat(20_000),
+      constraints: Array.from({ length: 40 }, (_, i) => `constraint ${i}: ${'c'.repeat(280)}`),
+    };
+    const context = buildTutorContext({
+      problem: huge,
+      language: 'python',
+      level: 3,
+      code: 'x = 1\n'.repeat(2_000),
+      submissions: Array.from({ length: 5 }, (_, i) =>
+        attempt(i + 1, 'python', 'failed', 0, 3, [failingSample(p, 0, 'v'.repeat(300))], 'x'),
+      ),
+      hintsGiven: [
+        { level: 1, content: 'h'.repeat(2_000) },
+        { level: 2, content: 'i'.repeat(2_000) },
+      ],
+      budgetTokens: MIN_TUTOR_BUDGET_TOKENS,
+    });
+    expect(context.trimmed).toEqual([
+      'older_attempts_dropped',
+      'code_trimmed',
+      'hints_trimmed',
+      'statement_trimmed',
+      'sections_dropped',
+      'prompt_trimmed',
+    ]);
+    expect(context.estimatedTokens).toBeLessThanOrEqual(MIN_TUTOR_BUDGET_TOKENS);
+    const user = context.messages[1]?.content ?? '';
+    expect(user.startsWith('# Problem: Balanced Trail Segment')).toBe(true);
+    expect(user.endsWith('Write the level 3 hint (near-pseudocode) for this learner.')).toBe(true);
+  });
+
+  it('drops whole sections, least useful first, before trimming the prompt', () => {
+    const context = buildTutorContext({
+      problem: {
+        ...p,
+        statement: 'S'.repeat(3_000),
+        constraints: Array.from({ length: 5 }, (_, i) => `constraint ${i}: ${'c'.repeat(280)}`),
+      },
+      language: 'python',
+      level: 1,
+      code: 'y = 2\n'.repeat(3_000),
+      hintsGiven: Array.from({ length: 3 }, () => ({
+        level: 1 as const,
+        content: 'h'.repeat(2_000),
+      })),
+      budgetTokens: MIN_TUTOR_BUDGET_TOKENS,
+    });
+    expect(context.trimmed).toContain('sections_dropped');
+    expect(context.trimmed).not.toContain('prompt_trimmed');
+    const user = context.messages[1]?.content ?? '';
+    expect(user).not.toContain('## Hints already given');
+    expect(user).toContain("## The learner's current code");
+    expect(context.estimatedTokens).toBeLessThanOrEqual(MIN_TUTOR_BUDGET_TOKENS);
+  });
+});
+
 describe('tutor context: budget (property)', () => {
   const p = problem('hash-balanced-trail');
   const report = fc.record({
@@ -447,6 +509,7 @@ describe('tutor context: budget (property)', () => {
     code: fc.option(fc.string({ maxLength: 3_000 })),
   });
   const input = fc.record({
+    problem: fc.constantFrom(...catalog.all()),
     language: fc.constantFrom('python', 'javascript') as fc.Arbitrary<TutorLanguage>,
     level: fc.constantFrom(1, 2, 3) as fc.Arbitrary<1 | 2 | 3>,
     code: fc.option(
@@ -470,10 +533,10 @@ describe('tutor context: budget (property)', () => {
   it('never exceeds the budget, and trims the same input the same way', () => {
     fc.assert(
       fc.property(input, (generated) => {
-        const context = buildTutorContext({ problem: p, ...generated });
+        const context = buildTutorContext(generated);
         expect(estimateTokens(context.messages)).toBe(context.estimatedTokens);
         expect(context.estimatedTokens).toBeLessThanOrEqual(generated.budgetTokens);
-        expect(buildTutorContext({ problem: p, ...generated })).toEqual(context);
+        expect(buildTutorContext(generated)).toEqual(context);
       }),
       { numRuns: 150, seed: 1_402 },
     );
