@@ -85,7 +85,7 @@ export function observation(latest: SubmissionRecord | null | undefined): string
 function hiddenObservation(latest: SubmissionRecord): string {
   const failures = hiddenFailures(latest);
   if (failures.total === 0) {
-    return `Your last submission ended with ${latest.status.replace('_', ' ')}.`;
+    return `Your last submission ended with ${latest.status.replace(/_/g, ' ')}.`;
   }
   const slow = failures.byCategory.some(
     (c) => c.category === 'time limit exceeded' || c.category === 'memory limit exceeded',

@@ -167,7 +167,7 @@ describe('tutor context: snapshots of real problems', () => {
           0,
           12,
           [],
-          'def reachable_towns(n, roads, start)\n    return 0\n',
+          'def reachable_points(n, roads, start)\n    return 0\n',
           "SyntaxError: expected ':' (line 1)",
         ),
         attempt(
@@ -177,7 +177,7 @@ describe('tutor context: snapshots of real problems', () => {
           5,
           12,
           [failingSample(p, 0, 2), failingHidden(6, 'fail', 'wrong answer')],
-          'def reachable_towns(n, roads, start):\n    seen = {start}\n    for a, b in roads:\n        if a in seen:\n            seen.add(b)\n    return len(seen)\n',
+          'def reachable_points(n, roads, start):\n    seen = {start}\n    for a, b in roads:\n        if a in seen:\n            seen.add(b)\n    return len(seen)\n',
         ),
         attempt(
           3,
@@ -186,7 +186,7 @@ describe('tutor context: snapshots of real problems', () => {
           10,
           12,
           [failingSample(p, 2, 3), failingHidden(9, 'error', 'runtime error')],
-          'def reachable_towns(n, roads, start):\n    seen = {start}\n    for a, b in roads:\n        if a in seen or b in seen:\n            seen.update((a, b))\n    return len(seen)\n',
+          'def reachable_points(n, roads, start):\n    seen = {start}\n    for a, b in roads:\n        if a in seen or b in seen:\n            seen.update((a, b))\n    return len(seen)\n',
         ),
       ],
       mastery: {},

@@ -307,7 +307,7 @@ function initialParts(input: TutorContextInput): Parts {
 /** One attempt: trusted facts in prose, anything the learner's program produced in data blocks. */
 function renderAttempt(submission: SubmissionRecord, detailed: boolean): string {
   const lines = [
-    `- Attempt ${submission.attempt} (${LANGUAGE_NAMES[submission.language]}): ${submission.status}, ${submission.passed_tests} of ${submission.total_tests} tests passed.`,
+    `- Attempt ${submission.attempt} (${LANGUAGE_NAMES[submission.language]}): ${submission.status.replace(/_/g, ' ')}, ${submission.passed_tests} of ${submission.total_tests} tests passed.`,
   ];
   const samples = failingSampleTests(submission);
   const hidden = hiddenFailures(submission);
