@@ -1,5 +1,5 @@
 import { SERVICE_NAMES, type ServiceName } from '@studypath/contracts';
-import { createTestDatabase, runTypeScript, type TestDatabase } from '@studypath/testing';
+import { createTestDatabase, runTypeScript, until, type TestDatabase } from '@studypath/testing';
 
 const entry = (service: ServiceName): string => `apps/${service}-service/src/main.ts`;
 
@@ -44,17 +44,30 @@ describe('service processes', () => {
         expect(publicAnswer.status).toBe(200);
         expect(await publicAnswer.json()).toEqual({ status: 'up' });
 
-        const response = await fetch(`${url}/health`, {
-          headers: { authorization: `Bearer ${HEALTH_DETAILS_TOKEN}` },
-        });
-        const body = (await response.json()) as {
-          status: string;
-          details: Record<string, { status: string }>;
-        };
+        // The relay starts as a standby and takes its schema's leader lock a moment later; only
+        // the leader reports how far behind the outbox is.
+        const schema = service.replace(/-/g, '_');
+        type Health = { status: string; details: Record<string, { status: string }> };
+        let response: Response | undefined;
+        let body: Health | undefined;
+        await until(
+          async () => {
+            response = await fetch(`${url}/health`, {
+              headers: { authorization: `Bearer ${HEALTH_DETAILS_TOKEN}` },
+            });
+            body = (await response.json()) as Health;
+            return (
+              body.details[`outbox:${schema}`]?.status !== undefined &&
+              'events_behind' in (body.details[`outbox:${schema}`] ?? {})
+            );
+          },
+          () => `the ${service} relay to lead its outbox; /health said ${JSON.stringify(body)}`,
+          { timeoutMs: 15_000, intervalMs: 100 },
+        );
+        if (!response || !body) throw new Error('no /health answer');
 
         expect(response.status).toBe(200);
         expect(body.status).toBe('ok');
-        const schema = service.replace(/-/g, '_');
         expect(body.details[`database:${schema}`]?.status).toBe('up');
         expect(body.details[`outbox:${schema}`]).toMatchObject({ status: 'up', events_behind: 0 });
         expect(body.details.cache).toMatchObject({ status: 'up', kind: 'redis' });

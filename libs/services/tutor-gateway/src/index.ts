@@ -1,2 +1,4 @@
 export * from './tutor-gateway-service.module';
 export * from './tutor-gateway.database';
+export * from './domain';
+export * from './llm';
