@@ -84,12 +84,22 @@ export const EvaluationFailed = defineEvent({
 export const TutorHintDelivered = defineEvent({
   type: 'tutor.hint_delivered',
   topic: TopicNames.tutorEvents,
-  description: 'The tutor finished streaming a hint.',
+  version: 2,
+  description:
+    'The tutor finished a hint: its whole text and level, who wrote it (an LLM or the built-in ' +
+    'tutor), the model, token counts and latency (version 2 added them, all optional).',
+  // Version 1 carried the hint only: its data is valid as it is.
+  upcasters: { 1: (data) => data },
   schema: Type.Object(
     {
       task_id: Uuid,
       path_id: Uuid,
       ...DeliveredHintFields,
+      source: Type.Optional(Type.Union([Type.Literal('llm'), Type.Literal('builtin')])),
+      model: Type.Optional(Type.Union([Type.String({ maxLength: 120 }), Type.Null()])),
+      prompt_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
+      completion_tokens: Type.Optional(Type.Integer({ minimum: 0 })),
+      latency_ms: Type.Optional(Type.Integer({ minimum: 0 })),
     },
     strict,
   ),

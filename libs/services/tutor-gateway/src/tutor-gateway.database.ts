@@ -1,5 +1,6 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
+import { CreateHints1765500000001 } from './migrations/1765500000001-create-hints';
 
 /** The tutor-gateway service's event store: its append-only log, relayed to its topic. */
 export const TutorGatewayEventStore: EventStoreTables = {
@@ -10,5 +11,5 @@ export const TutorGatewayEventStore: EventStoreTables = {
 /** The schema the tutor-gateway service owns, and the migrations that build it, oldest first. */
 export const TutorGatewayDatabase: ServiceDatabaseOptions = {
   schema: TutorGatewayEventStore.schema,
-  migrations: [eventStoreMigration(TutorGatewayEventStore)],
+  migrations: [eventStoreMigration(TutorGatewayEventStore), CreateHints1765500000001],
 };

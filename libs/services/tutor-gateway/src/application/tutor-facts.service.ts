@@ -1,0 +1,164 @@
+import { Injectable } from '@nestjs/common';
+import type { EnvelopeOf, TaskHintRequested } from '@studypath/contracts';
+import {
+  InjectEventStore,
+  InjectInbox,
+  type Inbox,
+  type PostgresEventStore,
+} from '@studypath/event-store';
+import { ProblemBank } from '@studypath/problem-bank';
+import type { EntityManager } from 'typeorm';
+import { builtinHint, type SubmissionRecord, type TutorHintLevel } from '../domain';
+import { TutorRepository, type TaskContextRow } from '../projections/tutor.repository';
+import type { TutorInput } from '../consumers/tutor-inputs';
+
+/** The tutor-gateway's consumer group on the task stream. */
+export const TUTOR_CONSUMER_GROUP = 'tutor-gateway';
+
+/** The tutor-gateway's stream of one hint's facts. */
+export const hintStream = (hintId: string): string => `hint-${hintId}`;
+
+type HintRequested = EnvelopeOf<typeof TaskHintRequested>;
+
+/**
+ * Keeps what the tutor knows of each task in step with the task stream (the problem, the
+ * submissions and their results, the hints given), and answers each hint request: the hint is
+ * written, stored and announced (`tutor.hint_delivered`, which the path service records on the
+ * task) in the transaction that marks the request handled, so a redelivered request gives no
+ * second hint. Today every hint is the built-in tutor's (docs/tutor.md); the LLM joins later.
+ */
+@Injectable()
+export class TutorFacts {
+  constructor(
+    @InjectInbox('tutor_gateway') private readonly inbox: Inbox,
+    @InjectEventStore('tutor_gateway') private readonly store: PostgresEventStore,
+    private readonly repository: TutorRepository,
+    private readonly bank: ProblemBank,
+  ) {}
+
+  async apply(event: TutorInput): Promise<void> {
+    if (event.event_type === 'task.hint_requested') return this.answer(event);
+    await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, (manager) =>
+      this.record(event, manager),
+    );
+  }
+
+  private async record(
+    event: Exclude<TutorInput, HintRequested>,
+    manager: EntityManager,
+  ): Promise<void> {
+    if (event.event_type === 'task.created') {
+      await this.repository.createContext(
+        {
+          task_id: event.data.task_id,
+          path_id: event.data.path_id,
+          user_id: event.user_id,
+          problem_id: event.data.problem_id,
+        },
+        manager,
+      );
+      return;
+    }
+    const context = await this.repository.lockContext(event.data.task_id, manager);
+    if (!context) return; // a task created before the tutor-gateway kept contexts
+    switch (event.event_type) {
+      case 'task.submitted':
+        context.pending[event.data.submission_id] = {
+          attempt: event.data.attempt,
+          language: event.data.language,
+          code: event.data.code,
+        };
+        break;
+      case 'task.evaluated': {
+        const pending = context.pending[event.data.submission_id];
+        delete context.pending[event.data.submission_id];
+        // An evaluation that could not run says nothing about the learner's code.
+        if (!pending || event.data.status === 'infrastructure_error') break;
+        const record: SubmissionRecord = {
+          attempt: pending.attempt,
+          language: pending.language,
+          status: event.data.status,
+          passed_tests: event.data.passed_tests,
+          total_tests: event.data.total_tests,
+          // The task stream carries counts, not the tests: the evaluation's details join later.
+          failing_tests: [],
+          code: pending.code,
+        };
+        context.submissions.push(record);
+        break;
+      }
+      case 'task.hint_delivered':
+        context.hints.push({
+          level: event.data.level as TutorHintLevel,
+          content: event.data.content,
+        });
+        break;
+    }
+    await this.repository.saveContext(context, manager);
+  }
+
+  /** Writes the hint asked for, once per request. */
+  private async answer(event: HintRequested): Promise<void> {
+    // The problem is fetched before the transaction: no network call holds it open.
+    const known = await this.repository.findContext(event.data.task_id);
+    const problem = known ? await this.bank.getProblemMetadata(known.problem_id) : undefined;
+    await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, async (manager) => {
+      const context: TaskContextRow | undefined = await this.repository.lockContext(
+        event.data.task_id,
+        manager,
+      );
+      const level = event.data.level as TutorHintLevel;
+      const content = builtinHint({
+        problem: { hints: problem?.hints ?? [] },
+        level,
+        latest: context?.submissions.at(-1) ?? null,
+      });
+      const deliveredAt = new Date();
+      const latencyMs = Math.max(0, deliveredAt.getTime() - Date.parse(event.occurred_at));
+      await this.repository.saveHint(
+        {
+          hint_id: event.data.hint_request_id,
+          task_id: event.data.task_id,
+          path_id: event.data.path_id,
+          user_id: event.user_id,
+          level,
+          status: 'delivered',
+          content,
+          source: 'builtin',
+          model: null,
+          latency_ms: latencyMs,
+          requested_at: new Date(event.occurred_at),
+          delivered_at: deliveredAt,
+        },
+        manager,
+      );
+      await this.store.append(
+        hintStream(event.data.hint_request_id),
+        [
+          {
+            event_type: 'tutor.hint_delivered',
+            data: {
+              task_id: event.data.task_id,
+              path_id: event.data.path_id,
+              hint_request_id: event.data.hint_request_id,
+              level,
+              content,
+              source: 'builtin',
+              model: null,
+              latency_ms: latencyMs,
+            },
+          },
+        ],
+        {
+          expectedVersion: 'any',
+          streamType: 'hint',
+          userId: event.user_id,
+          correlationId: event.correlation_id,
+          causationId: event.event_id,
+          traceparent: event.traceparent ?? undefined,
+          manager,
+        },
+      );
+    });
+  }
+}
