@@ -17,12 +17,15 @@ import type { ProcessDefinition } from '@studypath/platform';
 import {
   envelope,
   startTestProcess,
+  testToken,
   until,
   type HttpCall,
   type TestProcess,
 } from '@studypath/testing';
 import fc from 'fast-check';
+import { TaskCommands } from './application/task-commands.service';
 import { TaskExpiryJob } from './application/task-expiry.job';
+import { MAX_CODE_BYTES } from './http/task.dto';
 import { PathDatabase } from './path.database';
 import { PathServiceModule } from './path-service.module';
 
@@ -503,6 +506,118 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     });
   });
 
+  it('keeps one hint in flight per task, 10 s apart, up to level 3, with the code sent checked', async () => {
+    const user = `user-${randomUUID()}`;
+    const { pathId, taskId } = await pathWithOneTask(user, 'graph-courier-reach');
+    const hint = (body?: unknown): Promise<Response> =>
+      fetch(`${service.running.url}/v1/study-tasks/${taskId}/hint`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${testToken(user)}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const tooLong = `code must be at most ${MAX_CODE_BYTES} bytes (UTF-8)`;
+
+    // The code is counted in UTF-8 bytes: 32,769 "é" are 65,538 bytes. Nothing is recorded.
+    for (const code of ['x'.repeat(MAX_CODE_BYTES + 1), 'é'.repeat(MAX_CODE_BYTES / 2 + 1)]) {
+      const refused = await hint({ code });
+      expect(refused.status).toBe(400);
+      expect(await refused.json()).toMatchObject({ message: tooLong });
+    }
+    expect((await hint({ code: 42 })).status).toBe(400);
+    expect((await hint({ language: 'python' })).status).toBe(400);
+
+    const first = await hint({ code: 'x'.repeat(MAX_CODE_BYTES) });
+    expect(first.status).toBe(202);
+    const accepted = (await first.json()) as { hint_id: string };
+    expect(accepted).toEqual({
+      hint_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      level: 1,
+      stream_url: `/v1/hints/${accepted.hint_id}/stream`,
+    });
+
+    const inFlight = await hint();
+    expect(inFlight.status).toBe(409);
+    expect(await inFlight.json()).toMatchObject({
+      message: expect.stringMatching(
+        new RegExp(`^hint ${accepted.hint_id} \\(level 1\\) of this task is still being prepared`),
+      ),
+      details: { pending_hint_id: accepted.hint_id, level: 1 },
+    });
+
+    await bus.publish([
+      encodeEvent(
+        envelope(
+          TutorHintDelivered,
+          {
+            hint_request_id: accepted.hint_id,
+            task_id: taskId,
+            path_id: pathId,
+            level: 1,
+            content: 'Spread outward in layers.',
+          },
+          { user_id: user },
+        ),
+      ),
+    ]);
+    await until(async () => {
+      const trail = await call('GET', `/v1/study-tasks/${taskId}/events`, user);
+      const types = (trail.body.events as { event_type: string }[]).map((e) => e.event_type);
+      return types.includes('task.hint_delivered') ? types : undefined;
+    }, 'the delivered hint');
+
+    const tooSoon = await hint();
+    expect(tooSoon.status).toBe(429);
+    const retryAfter = Number(tooSoon.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(10);
+    expect(await tooSoon.json()).toMatchObject({
+      statusCode: 429,
+      message: expect.stringMatching(
+        new RegExp(`^at most one hint every 10 s on a task: ask again in ${retryAfter} s \\(at `),
+      ),
+      details: { retry_after_seconds: retryAfter },
+    });
+    expect((await call('GET', `/v1/study-tasks/${taskId}`, user)).body.hints_used).toBe(1);
+  });
+
+  it('lets a hint never delivered block the task for 60 s only, and gives no hint beyond level 3', async () => {
+    const user = `user-${randomUUID()}`;
+    const { taskId } = await pathWithOneTask(user, 'graph-largest-spill');
+    const commands = service.running.app.get(TaskCommands);
+    const ago = (seconds: number): Date => new Date(Date.now() - seconds * 1000);
+    // Level 1 delivered two minutes ago; level 2 asked 61 s ago and never delivered.
+    const delivered = randomUUID();
+    await commands.requestHint(user, taskId, delivered, ago(120));
+    await commands.apply(
+      taskId,
+      { type: 'deliver_hint', hintRequestId: delivered, level: 1, content: 'BFS' },
+      { userId: user },
+    );
+    await commands.requestHint(user, taskId, randomUUID(), ago(61));
+
+    const third = await call('POST', `/v1/study-tasks/${taskId}/hint`, user, {});
+    expect(third).toMatchObject({ status: 202, body: { level: 3 } });
+    await commands.apply(
+      taskId,
+      {
+        type: 'deliver_hint',
+        hintRequestId: third.body.hint_id as string,
+        level: 3,
+        content: 'BFS from start',
+      },
+      { userId: user },
+    );
+
+    const fourth = await call('POST', `/v1/study-tasks/${taskId}/hint`, user);
+    expect(fourth).toMatchObject({
+      status: 409,
+      body: { message: 'no hint beyond level 3', details: { hints_requested: 3 } },
+    });
+  });
+
   it('never answers random bodies and parameters with a 500', async () => {
     const user = `user-${randomUUID()}`;
     const { pathId, taskId } = await pathWithOneTask(user, 'graph-archive-alphabet');
@@ -520,6 +635,7 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
           ['POST', `/v1/study-paths/${pathId}/pause`],
           ['PATCH', `/v1/study-tasks/${taskId}/status`],
           ['POST', `/v1/study-tasks/${taskId}/submit`],
+          ['POST', `/v1/study-tasks/${taskId}/hint`],
         ),
         json,
         async ([method, path], body) => {

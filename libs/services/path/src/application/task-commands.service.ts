@@ -39,10 +39,15 @@ export class TaskCommands {
     return this.queries.mustFind(userId, taskId);
   }
 
-  /** A user asks for the next hint on their task: the level is the one the task's rules gave. */
-  async requestHint(userId: string, taskId: string, hintRequestId: string): Promise<number> {
+  /** A user asks for the next hint on their task, now: the level is the one the task's rules gave. */
+  async requestHint(
+    userId: string,
+    taskId: string,
+    hintRequestId: string,
+    now: Date = new Date(),
+  ): Promise<number> {
     await this.queries.mustFind(userId, taskId);
-    const events = await this.run(taskId, { type: 'request_hint', hintRequestId }, { userId });
+    const events = await this.run(taskId, { type: 'request_hint', hintRequestId, now }, { userId });
     const [level] = events.flatMap((e) =>
       e.event_type === 'task.hint_requested' ? [e.data.level] : [],
     );

@@ -17,6 +17,18 @@ export class ConflictError extends DomainError {
   readonly status = 409;
 }
 
+/** Too soon after an earlier request (429); the HTTP edge says when in Retry-After. */
+export class HintTooSoonError extends DomainError {
+  readonly status = 429;
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, { retry_after_seconds: retryAfterSeconds });
+  }
+}
+
 export class InvalidCommandError extends DomainError {
   readonly status = 400;
 }

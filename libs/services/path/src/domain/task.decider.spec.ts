@@ -1,13 +1,21 @@
 import { deciderSpecification, fold } from '@studypath/decider';
-import { DomainError, IllegalTransitionError, NotFoundError } from './domain-errors';
+import {
+  DomainError,
+  HintTooSoonError,
+  IllegalTransitionError,
+  NotFoundError,
+} from './domain-errors';
 import {
   countsAsAttempt,
   evaluationResultOf,
+  HINT_IN_FLIGHT_TIMEOUT_MS,
+  HINT_MIN_INTERVAL_MS,
   isTerminal,
   taskDecider,
   type EvaluationResult,
   type TaskCommand,
   type TaskEvent,
+  type TaskHistoryEvent,
   type TaskStatus,
 } from './task.decider';
 
@@ -309,35 +317,138 @@ describe('taskDecider', () => {
       .thenThrows(IllegalTransitionError, /^cannot skip a task that is submitted$/);
   });
 
-  it('climbs the hint ladder up to level 3', () => {
-    const asked = (n: number): TaskEvent => ({
+  describe('hint requests', () => {
+    const t0 = new Date('2026-11-01T10:00:00Z');
+    const at = (ms: number): Date => new Date(t0.getTime() + ms);
+    const h2 = '66666666-6666-4666-8666-666666666666';
+    const h3 = '77777777-7777-4777-8777-777777777777';
+    const asked = (id: string, level: number, when: Date): TaskHistoryEvent => ({
       event_type: 'task.hint_requested',
-      data: { ...ids, hint_request_id: h1, level: n },
+      data: { ...ids, hint_request_id: id, level },
+      occurred_at: when.toISOString(),
     });
-    spec
-      .given([created])
-      .when({ type: 'request_hint', hintRequestId: h1 })
-      .then([asked(1)]);
-    spec
-      .given([created, asked(1), asked(2), asked(3)])
-      .when({ type: 'request_hint', hintRequestId: h1 })
-      .then([asked(3)]);
-  });
+    const delivered = (id: string, level: number): TaskEvent => ({
+      event_type: 'task.hint_delivered',
+      data: { ...ids, hint_request_id: id, level, content: 'Think of BFS layers.' },
+    });
+    const request = (id: string, now: Date) => ({
+      type: 'request_hint' as const,
+      hintRequestId: id,
+      now,
+    });
+    /** Three delivered hints, a minute apart. */
+    const ladder = [
+      asked(h1, 1, t0),
+      delivered(h1, 1),
+      asked(h2, 2, at(60_000)),
+      delivered(h2, 2),
+      asked(h3, 3, at(120_000)),
+      delivered(h3, 3),
+    ];
 
-  it('refuses hints on finished tasks', () => {
-    spec
-      .given([created, { event_type: 'task.skipped', data: ids }, to('pending', 'skipped', 'x')])
-      .when({ type: 'request_hint', hintRequestId: h1 })
-      .thenThrows(IllegalTransitionError, /^cannot ask for a hint on a task that is skipped$/);
-    for (const status of ['completed', 'failed', 'skipped', 'expired'] as const) {
+    it('climbs the ladder one level per request, recorded at the command time', () => {
       spec
-        .given([created, to('pending', status, 'x')])
-        .when({ type: 'request_hint', hintRequestId: h1 })
-        .thenThrows(IllegalTransitionError, new RegExp(`that is ${status}$`));
-    }
-    expect(['pending', 'in_progress', 'submitted'].map((s) => isTerminal(s as TaskStatus))).toEqual(
-      [false, false, false],
-    );
+        .given([created])
+        .when(request(h1, t0))
+        .then([asked(h1, 1, t0)]);
+      spec
+        .given([created, asked(h1, 1, t0), delivered(h1, 1)])
+        .when(request(h2, at(HINT_MIN_INTERVAL_MS)))
+        .then([asked(h2, 2, at(HINT_MIN_INTERVAL_MS))]);
+    });
+
+    it('refuses a request after level 3 with 409, however long after', () => {
+      spec
+        .given([created, ...ladder])
+        .when(request(h1, at(86_400_000)))
+        .thenThrows(IllegalTransitionError, /^no hint beyond level 3$/);
+      // A task with more requests than levels (recorded before the cap) stays capped.
+      spec
+        .given([created, ...ladder, asked(h1, 3, at(180_000))])
+        .when(request(h2, at(86_400_000)))
+        .thenThrows(IllegalTransitionError, /^no hint beyond level 3$/);
+    });
+
+    it('refuses a request while the last one is not delivered, naming it', () => {
+      spec
+        .given([created, asked(h1, 1, t0)])
+        .when(request(h2, at(HINT_IN_FLIGHT_TIMEOUT_MS - 1)))
+        .thenThrows(
+          IllegalTransitionError,
+          new RegExp(`^hint ${h1} \\(level 1\\) of this task is still being prepared`),
+        );
+      const state = fold(taskDecider, [created, asked(h1, 1, t0)]);
+      try {
+        taskDecider.decide(request(h2, at(20_000)), state);
+        throw new Error('not refused');
+      } catch (error) {
+        expect(error).toMatchObject({ status: 409, details: { pending_hint_id: h1, level: 1 } });
+      }
+    });
+
+    it('lets a request that was never delivered block the task for 60 s only', () => {
+      spec
+        .given([created, asked(h1, 1, t0)])
+        .when(request(h2, at(HINT_IN_FLIGHT_TIMEOUT_MS)))
+        .then([asked(h2, 2, at(HINT_IN_FLIGHT_TIMEOUT_MS))]);
+      // Its late delivery is still recorded, and does not count for the newer request.
+      spec
+        .given([created, asked(h1, 1, t0), asked(h2, 2, at(60_000)), delivered(h1, 1)])
+        .when(request(h3, at(70_000)))
+        .thenThrows(IllegalTransitionError, new RegExp(`^hint ${h2} \\(level 2\\)`));
+    });
+
+    it('refuses a request within 10 s of the last one with 429, saying when to retry', () => {
+      const history = [created, asked(h1, 1, t0), delivered(h1, 1)];
+      spec
+        .given(history)
+        .when(request(h2, at(2_500)))
+        .thenThrows(
+          HintTooSoonError,
+          /^at most one hint every 10 s on a task: ask again in 8 s \(at 2026-11-01T10:00:10.000Z\)$/,
+        );
+      try {
+        taskDecider.decide(request(h2, at(9_001)), fold(taskDecider, history));
+        throw new Error('not refused');
+      } catch (error) {
+        expect(error).toBeInstanceOf(HintTooSoonError);
+        expect(error).toMatchObject({
+          status: 429,
+          retryAfterSeconds: 1,
+          details: { retry_after_seconds: 1 },
+        });
+      }
+      spec
+        .given(history)
+        .when(request(h2, at(HINT_MIN_INTERVAL_MS)))
+        .then([asked(h2, 2, at(HINT_MIN_INTERVAL_MS))]);
+    });
+
+    it('counts no limit from a request whose time is unknown', () => {
+      spec
+        .given([
+          created,
+          { event_type: 'task.hint_requested', data: { ...ids, hint_request_id: h1, level: 1 } },
+        ])
+        .when(request(h2, t0))
+        .then([asked(h2, 2, t0)]);
+    });
+
+    it('refuses hints on finished tasks', () => {
+      spec
+        .given([created, { event_type: 'task.skipped', data: ids }, to('pending', 'skipped', 'x')])
+        .when(request(h1, t0))
+        .thenThrows(IllegalTransitionError, /^cannot ask for a hint on a task that is skipped$/);
+      for (const status of ['completed', 'failed', 'skipped', 'expired'] as const) {
+        spec
+          .given([created, to('pending', status, 'x')])
+          .when(request(h1, t0))
+          .thenThrows(IllegalTransitionError, new RegExp(`that is ${status}$`));
+      }
+      expect(
+        ['pending', 'in_progress', 'submitted'].map((s) => isTerminal(s as TaskStatus)),
+      ).toEqual([false, false, false]);
+    });
   });
 
   it('records a delivered hint once', () => {
@@ -407,6 +518,7 @@ describe('taskDecider', () => {
       pendingSubmissionId: null,
       evaluatedSubmissions: [],
       deliveredHints: [],
+      lastHintRequest: null,
     });
     expect(
       fold(taskDecider, [
@@ -428,6 +540,7 @@ describe('taskDecider', () => {
       pendingSubmissionId: s2,
       evaluatedSubmissions: [s1],
       deliveredHints: [h1],
+      lastHintRequest: { id: h1, level: 1, requestedAt: null },
     });
   });
 

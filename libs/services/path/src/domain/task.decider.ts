@@ -9,7 +9,7 @@ import {
   type TaskSubmitted,
 } from '@studypath/contracts';
 import { assertNever, type Decider } from '@studypath/decider';
-import { IllegalTransitionError, NotFoundError } from './domain-errors';
+import { HintTooSoonError, IllegalTransitionError, NotFoundError } from './domain-errors';
 import { DEFAULT_MAX_ATTEMPTS } from './path-config';
 
 export type TaskStatus = EventData<typeof TaskStatusChanged>['to'];
@@ -18,13 +18,27 @@ export type Language = EventData<typeof TaskSubmitted>['language'];
 
 export type { TaskEvent };
 
+/**
+ * A task event as the decider folds it: read from the store it carries when it happened, which the
+ * hint rules need. An event without a time (built by hand) limits no later hint.
+ */
+export type TaskHistoryEvent = TaskEvent & { occurred_at?: string };
+
+/**
+ * A hint request not delivered within this long no longer blocks the next one: a tutor that lost
+ * it (or never answers) must not lock the task's hints forever.
+ */
+export const HINT_IN_FLIGHT_TIMEOUT_MS = 60_000;
+/** The least time between two hint requests on one task, counted from the last request. */
+export const HINT_MIN_INTERVAL_MS = 10_000;
+
 export type TaskCommand =
   | { type: 'create'; task: EventData<typeof TaskCreated>; maxAttempts: number }
   | { type: 'start' }
   | { type: 'skip'; reason?: string }
   | { type: 'submit'; submissionId: string; language: Language; code: string }
   | { type: 'record_evaluation'; result: EvaluationResult }
-  | { type: 'request_hint'; hintRequestId: string }
+  | { type: 'request_hint'; hintRequestId: string; now: Date }
   | { type: 'deliver_hint'; hintRequestId: string; level: number; content: string }
   | { type: 'expire'; now: Date; expiryDays: number; createdAt: Date };
 
@@ -40,6 +54,8 @@ export interface ExistingTask {
   pendingSubmissionId: string | null;
   evaluatedSubmissions: readonly string[];
   deliveredHints: readonly string[];
+  /** The task's latest hint request; `requestedAt` (epoch ms) is null when its time is unknown. */
+  lastHintRequest: { id: string; level: number; requestedAt: number | null } | null;
 }
 
 export type TaskState = { status: 'none' } | ExistingTask;
@@ -103,13 +119,45 @@ function change(task: ExistingTask, to: TaskStatus, reason: string): TaskEvent {
 
 const ids = (task: ExistingTask) => ({ task_id: task.taskId, path_id: task.pathId });
 
+/** Refuses a hint request the ladder or the task's pending hint does not allow (see taskDecider). */
+function checkHintRequest(task: ExistingTask, now: Date): void {
+  if (task.hintsRequested >= HINT_LADDER_LEVELS) {
+    throw new IllegalTransitionError(`no hint beyond level ${HINT_LADDER_LEVELS}`, {
+      hints_requested: task.hintsRequested,
+    });
+  }
+  const last = task.lastHintRequest;
+  if (!last || last.requestedAt === null) return;
+  const elapsed = Math.max(0, now.getTime() - last.requestedAt);
+  if (!task.deliveredHints.includes(last.id) && elapsed < HINT_IN_FLIGHT_TIMEOUT_MS) {
+    throw new IllegalTransitionError(
+      `hint ${last.id} (level ${last.level}) of this task is still being prepared; follow it at /v1/hints/${last.id}/stream`,
+      { pending_hint_id: last.id, level: last.level },
+    );
+  }
+  if (elapsed < HINT_MIN_INTERVAL_MS) {
+    const retryAt = new Date(last.requestedAt + HINT_MIN_INTERVAL_MS);
+    const retryAfterSeconds = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 1000));
+    throw new HintTooSoonError(
+      `at most one hint every ${HINT_MIN_INTERVAL_MS / 1000} s on a task: ask again in ${retryAfterSeconds} s (at ${retryAt.toISOString()})`,
+      retryAfterSeconds,
+    );
+  }
+}
+
 /**
  * A study task's rules. pending → in_progress → submitted → completed | failed, plus skipped and
  * expired. One submission is evaluated at a time; a wrong answer reopens the task until it passes,
  * is skipped, or uses up its attempts (then it fails). Submitting a pending task starts it. An
  * infrastructure failure of the evaluation does not count as an attempt.
+ *
+ * Hints climb a ladder of HINT_LADDER_LEVELS (3) levels, one level per request; after the last,
+ * a request is refused (409). One hint is in flight per task: a request whose hint was not
+ * delivered refuses the next (409) until it is delivered or HINT_IN_FLIGHT_TIMEOUT_MS (60 s) have
+ * passed since it was asked. Requests on a task are at least HINT_MIN_INTERVAL_MS (10 s) apart
+ * (429 with the seconds left). A request is recorded at the command's `now`.
  */
-export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
+export const taskDecider: Decider<TaskCommand, TaskHistoryEvent, TaskState> = {
   initialState: () => ({ status: 'none' }),
 
   decide(command, state) {
@@ -230,14 +278,16 @@ export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
       case 'request_hint': {
         const task = existing(state);
         if (isTerminal(task.status)) illegal('ask for a hint on', task);
+        checkHintRequest(task, command.now);
         return [
           {
             event_type: 'task.hint_requested',
             data: {
               ...ids(task),
               hint_request_id: command.hintRequestId,
-              level: Math.min(task.hintsRequested + 1, HINT_LADDER_LEVELS),
+              level: task.hintsRequested + 1,
             },
+            occurred_at: command.now.toISOString(),
           },
         ];
       }
@@ -287,6 +337,7 @@ export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
         pendingSubmissionId: null,
         evaluatedSubmissions: [],
         deliveredHints: [],
+        lastHintRequest: null,
       };
     }
     if (state.status === 'none') return state;
@@ -311,7 +362,15 @@ export const taskDecider: Decider<TaskCommand, TaskEvent, TaskState> = {
           attempts: countsAsAttempt(event.data.status) ? state.attempts : state.attempts - 1,
         };
       case 'task.hint_requested':
-        return { ...state, hintsRequested: state.hintsRequested + 1 };
+        return {
+          ...state,
+          hintsRequested: state.hintsRequested + 1,
+          lastHintRequest: {
+            id: event.data.hint_request_id,
+            level: event.data.level,
+            requestedAt: event.occurred_at ? Date.parse(event.occurred_at) : null,
+          },
+        };
       case 'task.hint_delivered':
         return { ...state, deliveredHints: [...state.deliveredHints, event.data.hint_request_id] };
       default:

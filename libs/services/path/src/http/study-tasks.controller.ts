@@ -10,6 +10,7 @@ import {
   PayloadTooLargeException,
   Post,
   Query,
+  Res,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -21,15 +22,20 @@ import {
   ApiOperation,
   ApiPayloadTooLargeResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { HINT_LADDER_LEVELS } from '@studypath/contracts';
 import { CurrentUser, ErrorResponse, RateLimit, type AuthenticatedUser } from '@studypath/platform';
 import { TaskCommands } from '../application/task-commands.service';
 import { TaskQueries } from '../application/task-queries.service';
-import { InvalidCommandError } from '../domain/domain-errors';
+import { HintTooSoonError, InvalidCommandError } from '../domain/domain-errors';
+import { HINT_IN_FLIGHT_TIMEOUT_MS, HINT_MIN_INTERVAL_MS } from '../domain/task.decider';
 import { AuditEventsPage, EventsQuery } from './path.dto';
 import {
   HintAccepted,
+  HintRequest,
   ListTasksQuery,
   MAX_CODE_BYTES,
   NextTaskQuery,
@@ -163,15 +169,36 @@ export class StudyTasksController {
   @Post(':id/hint')
   @RateLimit('hint')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Ask the tutor for the next hint of the ladder' })
+  @ApiOperation({
+    summary: 'Ask the tutor for the next hint of the ladder; follow it at stream_url',
+    description: `At most ${HINT_LADDER_LEVELS} hints per task, one in flight at a time (a hint not delivered within ${HINT_IN_FLIGHT_TIMEOUT_MS / 1000} s no longer counts), at least ${HINT_MIN_INTERVAL_MS / 1000} s apart.`,
+  })
   @ApiAcceptedResponse({ type: HintAccepted })
-  @ApiConflictResponse({ type: ErrorResponse, description: 'The task is finished' })
+  @ApiBadRequestResponse({ type: ErrorResponse, description: `Code over ${MAX_CODE_BYTES} bytes` })
+  @ApiConflictResponse({
+    type: ErrorResponse,
+    description: `The task is finished, an earlier hint is still in flight (named in details), or level ${HINT_LADDER_LEVELS} was asked already`,
+  })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponse,
+    description: `Within ${HINT_MIN_INTERVAL_MS / 1000} s of the task's last hint request; retry after Retry-After seconds`,
+  })
   async hint(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
+    @Body() _body: HintRequest,
+    @Res({ passthrough: true }) response: Response,
   ): Promise<HintAccepted> {
     const hintId = randomUUID();
-    return { hint_id: hintId, level: await this.tasks.requestHint(user.id, id, hintId) };
+    try {
+      const level = await this.tasks.requestHint(user.id, id, hintId);
+      return { hint_id: hintId, level, stream_url: `/v1/hints/${hintId}/stream` };
+    } catch (error) {
+      if (error instanceof HintTooSoonError) {
+        response.setHeader('Retry-After', String(error.retryAfterSeconds));
+      }
+      throw error;
+    }
   }
 
   @Get(':id/events')

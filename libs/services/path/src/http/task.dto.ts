@@ -12,6 +12,7 @@ import {
   Max,
   MaxLength,
   Min,
+  ValidateBy,
 } from 'class-validator';
 import { TASK_PAGE_DEFAULT_LIMIT } from '../application/task-queries.service';
 
@@ -120,6 +121,23 @@ export class SubmissionAccepted {
   @ApiProperty({ enum: ['queued'] }) status!: 'queued';
 }
 
+const isWithinCodeBytes = (value: unknown): boolean =>
+  typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= MAX_CODE_BYTES;
+
+export class HintRequest {
+  @ApiPropertyOptional({
+    example: 'def courier_reach(n, roads, start):\n    ...',
+    description: `The code you have now, at most ${MAX_CODE_BYTES} bytes (UTF-8)`,
+  })
+  @IsOptional()
+  @IsString()
+  @ValidateBy(
+    { name: 'maxCodeBytes', validator: { validate: isWithinCodeBytes } },
+    { message: `code must be at most ${MAX_CODE_BYTES} bytes (UTF-8)` },
+  )
+  code?: string;
+}
+
 export class HintAccepted {
   @ApiProperty({ format: 'uuid' }) hint_id!: string;
   @ApiProperty({
@@ -128,6 +146,12 @@ export class HintAccepted {
     description: 'The level of the hint ladder asked for',
   })
   level!: number;
+
+  @ApiProperty({
+    example: '/v1/hints/0d9f1c2a-5b7e-4c1d-9a2f-3e4b5c6d7e8f/stream',
+    description: "Where the hint's text will stream (server-sent events)",
+  })
+  stream_url!: string;
 }
 
 export class StudyTaskResponse {
