@@ -7,6 +7,7 @@ import {
 } from '@studypath/task-generation-service';
 import { TutorGatewayDatabase, TutorGatewayServiceModule } from '@studypath/tutor-gateway-service';
 import {
+  FakeOpenAi,
   startTestProcess,
   until,
   type HttpAnswer,
@@ -15,6 +16,23 @@ import {
 } from '@studypath/testing';
 
 const catalog = new BundledCatalog();
+
+/**
+ * Asks for the next hint of a task, waiting out the task's spacing between hints (429 with
+ * Retry-After: a learner's client does the same) and an earlier hint still in flight (409).
+ */
+async function askHint(call: HttpCall, user: string, taskId: string): Promise<HttpAnswer> {
+  return until(
+    async () => {
+      const answer = await call('POST', `/v1/study-tasks/${taskId}/hint`, user);
+      if (answer.status === 202) return answer;
+      expect([409, 429]).toContain(answer.status);
+      return false;
+    },
+    `a hint on task ${taskId}`,
+    { timeoutMs: 30_000, intervalMs: 500 },
+  );
+}
 
 /*
  * A hint end to end over HTTP and the real Kafka: the path service takes the request, the
@@ -85,15 +103,18 @@ describe('hints (path, task-generation and tutor-gateway over the real Kafka)', 
 
     // The path service recorded it: counted on the task, its text in the task's events.
     await poll(user, `/v1/study-tasks/${task.id}`, (a) => a.body.hints_used === 1);
-    const events = await call('GET', `/v1/study-tasks/${task.id}/events`, user);
-    const delivered = (
-      events.body.events as { event_type: string; data: { content?: string } }[]
-    ).filter((e) => e.event_type === 'task.hint_delivered');
+    type TaskEvent = { event_type: string; data: { content?: string } };
+    const events = await poll(user, `/v1/study-tasks/${task.id}/events`, (a) =>
+      (a.body.events as TaskEvent[]).some((e) => e.event_type === 'task.hint_delivered'),
+    );
+    const delivered = (events.body.events as TaskEvent[]).filter(
+      (e) => e.event_type === 'task.hint_delivered',
+    );
     expect(delivered).toHaveLength(1);
     expect(delivered[0]?.data.content).toBe(hint.body.content);
 
-    // The next request climbs the ladder.
-    const second = await call('POST', `/v1/study-tasks/${task.id}/hint`, user);
+    // The next request climbs the ladder (once the task's spacing between hints has passed).
+    const second = await askHint(call, user, task.id);
     expect(second.body.level).toBe(2);
     const next = await poll(
       user,
@@ -101,5 +122,83 @@ describe('hints (path, task-generation and tutor-gateway over the real Kafka)', 
       (a) => a.status === 200,
     );
     expect(next.body.content).toContain(problem.hints[1]);
+  }, 120_000);
+});
+
+describe('hints from an LLM (an OpenAI-compatible server, faked), with the built-in tutor as the fallback', () => {
+  let e2e: TestProcess;
+  let llm: FakeOpenAi;
+  const call: HttpCall = (...args) => e2e.call(...args);
+
+  beforeAll(async () => {
+    llm = await FakeOpenAi.start({
+      reply: ['Which value ', 'must you remember ', 'at each step?'],
+    });
+    // Read while the application is built, like every TUTOR_LLM_* setting.
+    process.env.TUTOR_LLM_URL = llm.baseUrl;
+    process.env.TUTOR_LLM_MODEL = 'fake-tutor';
+    e2e = await startTestProcess(
+      {
+        name: 'e2e-hints-llm',
+        role: 'embedded',
+        modules: [PathServiceModule, TaskGenerationServiceModule, TutorGatewayServiceModule],
+      },
+      { databases: [PathDatabase, TaskGenerationDatabase, TutorGatewayDatabase] },
+    );
+  });
+
+  afterAll(async () => {
+    delete process.env.TUTOR_LLM_URL;
+    delete process.env.TUTOR_LLM_MODEL;
+    await e2e?.stop();
+    await llm?.stop();
+  });
+
+  it("the LLM's hint reaches the learner; when the LLM fails, the built-in one does, once", async () => {
+    const user = `user-${randomUUID()}`;
+    expect((await call('POST', '/v1/study-paths', user, { track_id: 'meta-swe' })).status).toBe(
+      201,
+    );
+    const next = await until(
+      async () => {
+        const answer = await call('GET', '/v1/study-tasks/next', user);
+        return answer.status === 200 && (answer.body.task as { id: string; problem_id: string });
+      },
+      'a first task',
+      { timeoutMs: 60_000, intervalMs: 100 },
+    );
+    const hintOf = async (id: string) =>
+      until(
+        async () => {
+          const answer = await call('GET', `/v1/hints/${id}`, user);
+          return answer.status === 200 && answer.body;
+        },
+        `hint ${id}`,
+        { timeoutMs: 60_000, intervalMs: 100 },
+      );
+
+    const first = await call('POST', `/v1/study-tasks/${next.id}/hint`, user);
+    expect(await hintOf(first.body.hint_id as string)).toMatchObject({
+      level: 1,
+      source: 'llm',
+      content: 'Which value must you remember at each step?',
+    });
+
+    llm.always({ kind: 'status', status: 500 });
+    const second = await askHint(call, user, next.id);
+    const fallback = await hintOf(second.body.hint_id as string);
+    expect(fallback).toMatchObject({ level: 2, source: 'builtin' });
+    const problem = catalog.all().find((p) => p.id === next.problem_id);
+    expect(fallback.content).toContain(problem?.hints[1]);
+    // Both hints recorded on the task, each once.
+    const recorded = await until(
+      async () => {
+        const task = await call('GET', `/v1/study-tasks/${next.id}`, user);
+        return task.body.hints_used === 2 && task;
+      },
+      'both hints on the task',
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    expect(recorded.body.hints_used).toBe(2);
   }, 120_000);
 });

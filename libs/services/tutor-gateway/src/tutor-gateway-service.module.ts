@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
+import { ConfigError } from '@studypath/platform';
 import { ProblemBankModule } from '@studypath/problem-bank';
+import { LLM_TUTOR, Tutor } from './application/tutor';
 import { TutorFacts } from './application/tutor-facts.service';
+import { LlmTutorClient, loadLlmTutorConfig } from './llm';
 import { TaskStreamHandler } from './consumers/task-stream.handler';
 import { HintsController } from './http/hints.controller';
 import { TutorRepository } from './projections/tutor.repository';
@@ -16,6 +19,19 @@ import { TutorGatewayDatabase, TutorGatewayEventStore } from './tutor-gateway.da
     }),
   ],
   controllers: [HintsController, TaskStreamHandler],
-  providers: [TutorRepository, TutorFacts],
+  providers: [
+    TutorRepository,
+    TutorFacts,
+    Tutor,
+    {
+      // Read while the application is built: a bad TUTOR_LLM_* variable fails the start, named.
+      provide: LLM_TUTOR,
+      useFactory: (): LlmTutorClient | null => {
+        const { llm, problems } = loadLlmTutorConfig(process.env);
+        if (problems.length > 0) throw new ConfigError(problems);
+        return llm ? new LlmTutorClient(llm) : null;
+      },
+    },
+  ],
 })
 export class TutorGatewayServiceModule {}

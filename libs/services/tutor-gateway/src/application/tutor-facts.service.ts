@@ -8,9 +8,10 @@ import {
 } from '@studypath/event-store';
 import { ProblemBank } from '@studypath/problem-bank';
 import type { EntityManager } from 'typeorm';
-import { builtinHint, type SubmissionRecord, type TutorHintLevel } from '../domain';
-import { TutorRepository, type TaskContextRow } from '../projections/tutor.repository';
+import { type SubmissionRecord, type TutorHintLevel } from '../domain';
+import { TutorRepository } from '../projections/tutor.repository';
 import type { TutorInput } from '../consumers/tutor-inputs';
+import { Tutor } from './tutor';
 
 /** The tutor-gateway's consumer group on the task stream. */
 export const TUTOR_CONSUMER_GROUP = 'tutor-gateway';
@@ -23,9 +24,9 @@ type HintRequested = EnvelopeOf<typeof TaskHintRequested>;
 /**
  * Keeps what the tutor knows of each task in step with the task stream (the problem, the
  * submissions and their results, the hints given), and answers each hint request: the hint is
- * written, stored and announced (`tutor.hint_delivered`, which the path service records on the
- * task) in the transaction that marks the request handled, so a redelivered request gives no
- * second hint. Today every hint is the built-in tutor's (docs/tutor.md); the LLM joins later.
+ * written (Tutor: the LLM's or the built-in tutor's), then stored and announced
+ * (`tutor.hint_delivered`, which the path service records on the task) in the transaction that
+ * marks the request handled, so a redelivered request gives no second hint.
  */
 @Injectable()
 export class TutorFacts {
@@ -34,6 +35,7 @@ export class TutorFacts {
     @InjectEventStore('tutor_gateway') private readonly store: PostgresEventStore,
     private readonly repository: TutorRepository,
     private readonly bank: ProblemBank,
+    private readonly tutor: Tutor,
   ) {}
 
   async apply(event: TutorInput): Promise<void> {
@@ -99,20 +101,21 @@ export class TutorFacts {
 
   /** Writes the hint asked for, once per request. */
   private async answer(event: HintRequested): Promise<void> {
-    // The problem is fetched before the transaction: no network call holds it open.
+    // The problem and the hint are fetched and written before the transaction: no network call
+    // (the problem bank, the LLM) holds it open. A redelivery may write the hint again; the inbox
+    // keeps one.
     const known = await this.repository.findContext(event.data.task_id);
+    if (known && (await this.inbox.hasHandled(TUTOR_CONSUMER_GROUP, event.event_id))) return;
     const problem = known ? await this.bank.getProblemMetadata(known.problem_id) : undefined;
+    const level = event.data.level as TutorHintLevel;
+    const written = await this.tutor.write({
+      problem,
+      level,
+      submissions: known?.submissions ?? [],
+      hintsGiven: known?.hints ?? [],
+    });
     await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, async (manager) => {
-      const context: TaskContextRow | undefined = await this.repository.lockContext(
-        event.data.task_id,
-        manager,
-      );
-      const level = event.data.level as TutorHintLevel;
-      const content = builtinHint({
-        problem: { hints: problem?.hints ?? [] },
-        level,
-        latest: context?.submissions.at(-1) ?? null,
-      });
+      const content = written.content;
       const deliveredAt = new Date();
       const latencyMs = Math.max(0, deliveredAt.getTime() - Date.parse(event.occurred_at));
       await this.repository.saveHint(
@@ -124,8 +127,8 @@ export class TutorFacts {
           level,
           status: 'delivered',
           content,
-          source: 'builtin',
-          model: null,
+          source: written.source,
+          model: written.model,
           latency_ms: latencyMs,
           requested_at: new Date(event.occurred_at),
           delivered_at: deliveredAt,
@@ -143,8 +146,14 @@ export class TutorFacts {
               hint_request_id: event.data.hint_request_id,
               level,
               content,
-              source: 'builtin',
-              model: null,
+              source: written.source,
+              model: written.model,
+              ...(written.promptTokens === undefined
+                ? {}
+                : { prompt_tokens: written.promptTokens }),
+              ...(written.completionTokens === undefined
+                ? {}
+                : { completion_tokens: written.completionTokens }),
               latency_ms: latencyMs,
             },
           },
