@@ -1,0 +1,4 @@
+import { describeHintStreamHubContract } from './hint-stream-hub.contract-suite';
+import { MemoryHintStreamHub } from './memory.hint-stream-hub';
+
+describeHintStreamHubContract('memory', async (options) => new MemoryHintStreamHub(options));
