@@ -177,12 +177,16 @@ describe('hints from an LLM (an OpenAI-compatible server, faked), with the built
         { timeoutMs: 60_000, intervalMs: 100 },
       );
 
-    const first = await call('POST', `/v1/study-tasks/${next.id}/hint`, user);
+    // The learner's current code goes with the request into the tutor's context.
+    const first = await call('POST', `/v1/study-tasks/${next.id}/hint`, user, {
+      code: 'def attempt(xs):\n    return None  # my-current-attempt-7f3a\n',
+    });
     expect(await hintOf(first.body.hint_id as string)).toMatchObject({
       level: 1,
       source: 'llm',
       content: 'Which value must you remember at each step?',
     });
+    expect(JSON.stringify(llm.requests[0]?.body)).toContain('my-current-attempt-7f3a');
 
     llm.always({ kind: 'status', status: 500 });
     const second = await askHint(call, user, next.id);

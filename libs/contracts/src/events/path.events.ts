@@ -162,14 +162,27 @@ export const TaskEvaluated = defineEvent({
 export const TaskHintRequested = defineEvent({
   type: 'task.hint_requested',
   topic,
-  version: 2,
-  description: 'The user asked for a hint at a level of the hint ladder (version 2 added `level`).',
+  version: 3,
+  description:
+    'The user asked for a hint at a level of the hint ladder (version 2 added `level`, version 3 ' +
+    "the learner's current code, when the request carried it, for the tutor's context).",
   schema: Type.Object(
-    { task_id: Uuid, path_id: Uuid, hint_request_id: Uuid, level: HintLevel },
+    {
+      task_id: Uuid,
+      path_id: Uuid,
+      hint_request_id: Uuid,
+      level: HintLevel,
+      // 64 KB of UTF-8 at most (the path service counts the bytes): never more characters.
+      code: Type.Optional(Type.String({ maxLength: 65_536 })),
+    },
     strict,
   ),
-  // Version 1 had no ladder: every hint was a first-level nudge.
-  upcasters: { 1: (data) => ({ ...data, level: 1 }) },
+  upcasters: {
+    // Version 1 had no ladder: every hint was a first-level nudge.
+    1: (data) => ({ ...data, level: 1 }),
+    // Version 2 carried no code: its data is valid as it is.
+    2: (data) => data,
+  },
 });
 
 export const TaskHintDelivered = defineEvent({

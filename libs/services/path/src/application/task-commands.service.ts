@@ -45,9 +45,14 @@ export class TaskCommands {
     taskId: string,
     hintRequestId: string,
     now: Date = new Date(),
+    code?: string,
   ): Promise<number> {
     await this.queries.mustFind(userId, taskId);
-    const events = await this.run(taskId, { type: 'request_hint', hintRequestId, now }, { userId });
+    const events = await this.run(
+      taskId,
+      { type: 'request_hint', hintRequestId, now, ...(code === undefined ? {} : { code }) },
+      { userId },
+    );
     const [level] = events.flatMap((e) =>
       e.event_type === 'task.hint_requested' ? [e.data.level] : [],
     );

@@ -38,7 +38,7 @@ export type TaskCommand =
   | { type: 'skip'; reason?: string }
   | { type: 'submit'; submissionId: string; language: Language; code: string }
   | { type: 'record_evaluation'; result: EvaluationResult }
-  | { type: 'request_hint'; hintRequestId: string; now: Date }
+  | { type: 'request_hint'; hintRequestId: string; now: Date; code?: string }
   | { type: 'deliver_hint'; hintRequestId: string; level: number; content: string }
   | { type: 'expire'; now: Date; expiryDays: number; createdAt: Date };
 
@@ -286,6 +286,7 @@ export const taskDecider: Decider<TaskCommand, TaskHistoryEvent, TaskState> = {
               ...ids(task),
               hint_request_id: command.hintRequestId,
               level: task.hintsRequested + 1,
+              ...(command.code === undefined ? {} : { code: command.code }),
             },
             occurred_at: command.now.toISOString(),
           },

@@ -186,12 +186,12 @@ export class StudyTasksController {
   async hint(
     @CurrentUser() user: AuthenticatedUser,
     @Param('id', ParseUUIDPipe) id: string,
-    @Body() _body: HintRequest,
+    @Body() body: HintRequest,
     @Res({ passthrough: true }) response: Response,
   ): Promise<HintAccepted> {
     const hintId = randomUUID();
     try {
-      const level = await this.tasks.requestHint(user.id, id, hintId);
+      const level = await this.tasks.requestHint(user.id, id, hintId, new Date(), body.code);
       return { hint_id: hintId, level, stream_url: `/v1/hints/${hintId}/stream` };
     } catch (error) {
       if (error instanceof HintTooSoonError) {

@@ -113,6 +113,7 @@ export class TutorFacts {
       level,
       submissions: known?.submissions ?? [],
       hintsGiven: known?.hints ?? [],
+      code: event.data.code ?? null,
     });
     await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, async (manager) => {
       const content = written.content;
