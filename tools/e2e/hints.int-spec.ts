@@ -9,6 +9,7 @@ import { TutorGatewayDatabase, TutorGatewayServiceModule } from '@studypath/tuto
 import {
   FakeOpenAi,
   startTestProcess,
+  testToken,
   until,
   type HttpAnswer,
   type HttpCall,
@@ -17,27 +18,87 @@ import {
 
 const catalog = new BundledCatalog();
 
-/**
- * Asks for the next hint of a task, waiting out the task's spacing between hints (429 with
- * Retry-After: a learner's client does the same) and an earlier hint still in flight (409).
- */
-async function askHint(call: HttpCall, user: string, taskId: string): Promise<HttpAnswer> {
-  return until(
-    async () => {
-      const answer = await call('POST', `/v1/study-tasks/${taskId}/hint`, user);
-      if (answer.status === 202) return answer;
-      expect([409, 429]).toContain(answer.status);
-      return false;
-    },
-    `a hint on task ${taskId}`,
-    { timeoutMs: 30_000, intervalMs: 500 },
-  );
+interface SseEvent {
+  event: string;
+  id: string;
+  data: Record<string, unknown>;
 }
 
-/*
- * A hint end to end over HTTP and the real Kafka: the path service takes the request, the
- * tutor-gateway (built-in tutor) writes it, the path service records it on the task.
+/** Reads a hint's event stream until `done` or `error` (or `stopAfter` events), as a client does. */
+async function sse(
+  base: string,
+  user: string,
+  hintId: string,
+  options: { lastEventId?: string; stopAfter?: number } = {},
+): Promise<SseEvent[]> {
+  const controller = new AbortController();
+  const response = await fetch(`${base}/v1/hints/${hintId}/stream`, {
+    headers: {
+      authorization: `Bearer ${testToken(user)}`,
+      ...(options.lastEventId ? { 'last-event-id': options.lastEventId } : {}),
+    },
+    signal: controller.signal,
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/event-stream');
+  const events: SseEvent[] = [];
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const reader = response.body?.getReader();
+  if (!reader) throw new Error('no body');
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let end = buffer.indexOf('\n\n');
+    while (end >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      end = buffer.indexOf('\n\n');
+      if (block.startsWith(':')) continue; // a heartbeat
+      const field = (name: string) =>
+        block
+          .split('\n')
+          .find((line) => line.startsWith(`${name}: `))
+          ?.slice(name.length + 2) ?? '';
+      events.push({
+        event: field('event'),
+        id: field('id'),
+        data: JSON.parse(field('data')) as Record<string, unknown>,
+      });
+      const last = events.at(-1);
+      if (
+        last?.event === 'done' ||
+        last?.event === 'error' ||
+        (options.stopAfter !== undefined && events.length >= options.stopAfter)
+      ) {
+        controller.abort();
+        return events;
+      }
+    }
+  }
+  return events;
+}
+
+/**
+ * Asks for the next hint of a task, waiting out the task's spacing between hints (429 with the
+ * seconds to wait) and an earlier hint still in flight (409), as a learner's client does: every
+ * refused request counts against the learner's hint budget, so it waits as told, never polls.
  */
+async function askHint(call: HttpCall, user: string, taskId: string): Promise<HttpAnswer> {
+  const deadline = Date.now() + 40_000;
+  for (;;) {
+    const answer = await call('POST', `/v1/study-tasks/${taskId}/hint`, user);
+    if (answer.status === 202) return answer;
+    expect([409, 429]).toContain(answer.status);
+    if (Date.now() > deadline) throw new Error(`no hint on ${taskId}: ${JSON.stringify(answer)}`);
+    const details = answer.body.details as { retry_after_seconds?: number } | undefined;
+    await new Promise((resolve) =>
+      setTimeout(resolve, 1000 * (details?.retry_after_seconds ?? 1) + 100),
+    );
+  }
+}
+
 describe('hints (path, task-generation and tutor-gateway over the real Kafka)', () => {
   let e2e: TestProcess;
   const call: HttpCall = (...args) => e2e.call(...args);
@@ -90,7 +151,11 @@ describe('hints (path, task-generation and tutor-gateway over the real Kafka)', 
     expect(asked.body.level).toBe(1);
     const hintId = asked.body.hint_id as string;
 
-    const hint = await poll(user, `/v1/hints/${hintId}`, (a) => a.status === 200);
+    const hint = await poll(
+      user,
+      `/v1/hints/${hintId}`,
+      (a) => a.status === 200 && a.body.status === 'delivered',
+    );
     expect(hint.body).toMatchObject({
       hint_id: hintId,
       task_id: task.id,
@@ -119,8 +184,18 @@ describe('hints (path, task-generation and tutor-gateway over the real Kafka)', 
     const next = await poll(
       user,
       `/v1/hints/${second.body.hint_id as string}`,
-      (a) => a.status === 200,
+      (a) => a.status === 200 && a.body.status === 'delivered',
     );
+
+    // A client arriving late on the stream gets the whole hint at once.
+    const late = await sse(e2e.running.url, user, hint.body.hint_id as string);
+    expect(late).toEqual([
+      {
+        event: 'done',
+        id: 'done',
+        data: { content: hint.body.content, level: 1, source: 'builtin' },
+      },
+    ]);
     expect(next.body.content).toContain(problem.hints[1]);
   }, 120_000);
 });
@@ -171,7 +246,7 @@ describe('hints from an LLM (an OpenAI-compatible server, faked), with the built
       until(
         async () => {
           const answer = await call('GET', `/v1/hints/${id}`, user);
-          return answer.status === 200 && answer.body;
+          return answer.status === 200 && answer.body.status === 'delivered' && answer.body;
         },
         `hint ${id}`,
         { timeoutMs: 60_000, intervalMs: 100 },
@@ -204,5 +279,29 @@ describe('hints from an LLM (an OpenAI-compatible server, faked), with the built
       { timeoutMs: 30_000, intervalMs: 100 },
     );
     expect(recorded.body.hints_used).toBe(2);
+
+    // Followed while the LLM writes: the chunks in order, then the whole hint; a client that
+    // reconnects with Last-Event-ID gets only what came after.
+    // (Whole lines go out as they end: an unfinished line could still become code.)
+    llm.reset();
+    llm.reply(['First name what ', 'you must remember.\n', 'Then update it ', 'at each step.\n']);
+    llm.always({ kind: 'slow-chunks', ms: 300 });
+    const third = await askHint(call, user, next.id);
+    const thirdId = third.body.hint_id as string;
+    const live = await sse(e2e.running.url, user, thirdId);
+    const chunks = live.filter((e) => e.event === 'chunk');
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(live.at(-1)).toMatchObject({
+      event: 'done',
+      data: {
+        level: 3,
+        source: 'llm',
+        content: 'First name what you must remember.\nThen update it at each step.\n',
+      },
+    });
+    expect(chunks.map((e) => e.data.text).join('')).toBe(live.at(-1)?.data.content);
+    const [firstChunk] = chunks;
+    const resumed = await sse(e2e.running.url, user, thirdId, { lastEventId: firstChunk?.id });
+    expect(resumed.map((e) => e.event)).toEqual(['done']);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventStoreModule } from '@studypath/event-store';
 import { ConfigError } from '@studypath/platform';
 import { ProblemBankModule } from '@studypath/problem-bank';
+import { HintStreams } from './application/hint-streams';
 import { LLM_TUTOR, Tutor } from './application/tutor';
 import { TutorFacts } from './application/tutor-facts.service';
 import { LlmTutorClient, loadLlmTutorConfig } from './llm';
@@ -23,6 +24,7 @@ import { TutorGatewayDatabase, TutorGatewayEventStore } from './tutor-gateway.da
     TutorRepository,
     TutorFacts,
     Tutor,
+    HintStreams,
     {
       // Read while the application is built: a bad TUTOR_LLM_* variable fails the start, named.
       provide: LLM_TUTOR,

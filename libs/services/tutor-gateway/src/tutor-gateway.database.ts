@@ -1,6 +1,7 @@
 import { eventStoreMigration, type EventStoreTables } from '@studypath/event-store';
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreateHints1765500000001 } from './migrations/1765500000001-create-hints';
+import { HintsGenerating1765500000002 } from './migrations/1765500000002-hints-generating';
 
 /** The tutor-gateway service's event store: its append-only log, relayed to its topic. */
 export const TutorGatewayEventStore: EventStoreTables = {
@@ -11,5 +12,9 @@ export const TutorGatewayEventStore: EventStoreTables = {
 /** The schema the tutor-gateway service owns, and the migrations that build it, oldest first. */
 export const TutorGatewayDatabase: ServiceDatabaseOptions = {
   schema: TutorGatewayEventStore.schema,
-  migrations: [eventStoreMigration(TutorGatewayEventStore), CreateHints1765500000001],
+  migrations: [
+    eventStoreMigration(TutorGatewayEventStore),
+    CreateHints1765500000001,
+    HintsGenerating1765500000002,
+  ],
 };

@@ -11,6 +11,7 @@ import type { EntityManager } from 'typeorm';
 import { type SubmissionRecord, type TutorHintLevel } from '../domain';
 import { TutorRepository } from '../projections/tutor.repository';
 import type { TutorInput } from '../consumers/tutor-inputs';
+import { HintStreams } from './hint-streams';
 import { Tutor } from './tutor';
 
 /** The tutor-gateway's consumer group on the task stream. */
@@ -36,6 +37,7 @@ export class TutorFacts {
     private readonly repository: TutorRepository,
     private readonly bank: ProblemBank,
     private readonly tutor: Tutor,
+    private readonly streams: HintStreams,
   ) {}
 
   async apply(event: TutorInput): Promise<void> {
@@ -99,22 +101,43 @@ export class TutorFacts {
     await this.repository.saveContext(context, manager);
   }
 
-  /** Writes the hint asked for, once per request. */
+  /**
+   * Writes the hint asked for, once per request, streaming it to `GET /v1/hints/{id}/stream` as
+   * it is written; the stream's `done` carries the whole hint once it is stored and announced.
+   */
   private async answer(event: HintRequested): Promise<void> {
+    const hintId = event.data.hint_request_id;
+    const level = event.data.level as TutorHintLevel;
+    if (await this.inbox.hasHandled(TUTOR_CONSUMER_GROUP, event.event_id)) {
+      await this.finishStream(event.user_id, hintId); // the done of a run that stopped after its commit
+      return;
+    }
+    // Known (and so followable) from now on, before anything slow happens.
+    await this.repository.startHint({
+      hint_id: hintId,
+      task_id: event.data.task_id,
+      path_id: event.data.path_id,
+      user_id: event.user_id,
+      level,
+      requested_at: new Date(event.occurred_at),
+    });
     // The problem and the hint are fetched and written before the transaction: no network call
     // (the problem bank, the LLM) holds it open. A redelivery may write the hint again; the inbox
-    // keeps one.
+    // keeps one, and the stream's `done` carries the one kept.
     const known = await this.repository.findContext(event.data.task_id);
-    if (known && (await this.inbox.hasHandled(TUTOR_CONSUMER_GROUP, event.event_id))) return;
     const problem = known ? await this.bank.getProblemMetadata(known.problem_id) : undefined;
-    const level = event.data.level as TutorHintLevel;
-    const written = await this.tutor.write({
-      problem,
-      level,
-      submissions: known?.submissions ?? [],
-      hintsGiven: known?.hints ?? [],
-      code: event.data.code ?? null,
-    });
+    const written = await this.tutor.write(
+      {
+        problem,
+        level,
+        submissions: known?.submissions ?? [],
+        hintsGiven: known?.hints ?? [],
+        code: event.data.code ?? null,
+      },
+      async (text) => {
+        await this.streams.hub.append(hintId, { type: 'chunk', text });
+      },
+    );
     await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, async (manager) => {
       const content = written.content;
       const deliveredAt = new Date();
@@ -169,6 +192,19 @@ export class TutorFacts {
           manager,
         },
       );
+    });
+    await this.finishStream(event.user_id, hintId);
+  }
+
+  /** Ends the hint's stream with the hint as stored (readers stop at the first `done`). */
+  private async finishStream(userId: string, hintId: string): Promise<void> {
+    const hint = await this.repository.findHint(userId, hintId);
+    if (hint?.status !== 'delivered' || hint.content === null || hint.source === null) return;
+    await this.streams.hub.append(hintId, {
+      type: 'done',
+      content: hint.content,
+      level: hint.level as TutorHintLevel,
+      source: hint.source,
     });
   }
 }

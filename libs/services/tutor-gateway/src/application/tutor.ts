@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   buildTutorContext,
   builtinHint,
+  chunksOf,
   guardHint,
+  streamableLength,
   type GivenHint,
   type SubmissionRecord,
   type TutorHintLevel,
@@ -46,17 +48,24 @@ export class Tutor {
 
   constructor(@Optional() @Inject(LLM_TUTOR) private readonly llm: LlmTutorClient | null = null) {}
 
-  async write(request: HintRequest): Promise<WrittenHint> {
-    const builtin = (fallback?: FallbackReason): WrittenHint => ({
-      content: builtinHint({
+  /**
+   * Writes the hint; `onChunk` gets the text as it may be shown while it is written (a preview:
+   * the built-in hint in phrases, the LLM's only as far as the solution guard lets text go out
+   * before the hint is complete). The returned hint is the one that counts.
+   */
+  async write(
+    request: HintRequest,
+    onChunk: (text: string) => Promise<void> = async () => undefined,
+  ): Promise<WrittenHint> {
+    const builtin = async (fallback?: FallbackReason): Promise<WrittenHint> => {
+      const content = builtinHint({
         problem: { hints: request.problem?.hints ?? [] },
         level: request.level,
         latest: request.submissions.at(-1) ?? null,
-      }),
-      source: 'builtin',
-      model: null,
-      ...(fallback ? { fallback } : {}),
-    });
+      });
+      for (const chunk of chunksOf(content)) await onChunk(chunk);
+      return { content, source: 'builtin', model: null, ...(fallback ? { fallback } : {}) };
+    };
     if (!this.llm) return builtin();
     if (!request.problem) return builtin('no_problem');
     const language: TutorLanguage = request.submissions.at(-1)?.language ?? 'python';
@@ -70,8 +79,18 @@ export class Tutor {
       trackId: request.trackId,
     });
     try {
+      let text = '';
+      let released = 0;
       for await (const event of this.llm.stream(context.messages)) {
-        if (event.type !== 'completed') continue;
+        if (event.type === 'delta') {
+          text += event.text;
+          const safe = streamableLength(text, { level: request.level, language });
+          if (safe > released) {
+            await onChunk(text.slice(released, safe));
+            released = safe;
+          }
+          continue;
+        }
         const { completion } = event;
         if (guardHint(completion.text, { level: request.level, language }).kind === 'cut') {
           this.logger.log(
@@ -79,6 +98,7 @@ export class Tutor {
           );
           return builtin('solution_guard');
         }
+        if (completion.text.length > released) await onChunk(completion.text.slice(released));
         return {
           content: completion.text,
           source: 'llm',

@@ -21,20 +21,20 @@ export interface TaskContextRow {
   hints: GivenHint[];
 }
 
-/** A hint the tutor wrote. */
+/** A hint the tutor writes (`generating`) or wrote (`delivered`: content, source, … are set). */
 export interface HintRow {
   hint_id: string;
   task_id: string;
   path_id: string;
   user_id: string;
   level: number;
-  status: 'delivered';
-  content: string;
-  source: 'llm' | 'builtin';
+  status: 'generating' | 'delivered';
+  content: string | null;
+  source: 'llm' | 'builtin' | null;
   model: string | null;
-  latency_ms: number;
+  latency_ms: number | null;
   requested_at: Date;
-  delivered_at: Date;
+  delivered_at: Date | null;
 }
 
 @Injectable()
@@ -83,13 +83,28 @@ export class TutorRepository {
     );
   }
 
+  /** The hint being written: known to its owner's stream from now on. */
+  async startHint(
+    row: Pick<HintRow, 'hint_id' | 'task_id' | 'path_id' | 'user_id' | 'level' | 'requested_at'>,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO tutor_gateway.hints (hint_id, task_id, path_id, user_id, level, status, requested_at)
+       VALUES ($1, $2, $3, $4, $5, 'generating', $6) ON CONFLICT (hint_id) DO NOTHING`,
+      [row.hint_id, row.task_id, row.path_id, row.user_id, row.level, row.requested_at],
+    );
+  }
+
   async saveHint(row: HintRow, manager: EntityManager): Promise<void> {
     await manager.query(
       `INSERT INTO tutor_gateway.hints
          (hint_id, task_id, path_id, user_id, level, status, content, source, model, latency_ms,
           requested_at, delivered_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-       ON CONFLICT (hint_id) DO NOTHING`,
+       ON CONFLICT (hint_id) DO UPDATE
+          SET status = excluded.status, content = excluded.content, source = excluded.source,
+              model = excluded.model, latency_ms = excluded.latency_ms,
+              delivered_at = excluded.delivered_at
+        WHERE tutor_gateway.hints.status = 'generating'`,
       [
         row.hint_id,
         row.task_id,
