@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventSchemaError, type EventEnvelope, type NewEvent } from '@studypath/contracts';
+import {
+  EventSchemaError,
+  type EventEnvelope,
+  type NewEvent,
+  TaskHintRequested,
+} from '@studypath/contracts';
 import { createTestDatabase, until, type TestDatabase } from '@studypath/testing';
 import type { DataSource } from 'typeorm';
 import { CheckpointStore } from './checkpoint.store';
@@ -155,7 +160,7 @@ describe('PostgresEventStore (real PostgreSQL)', () => {
 
     const [event] = await store.readStream(stream);
 
-    expect(event?.schema_version).toBe(2);
+    expect(event?.schema_version).toBe(TaskHintRequested.version); // through every upcaster
     expect(event?.data).toEqual({ ...data, level: 1 });
   });
 

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { EventSchemaError, TaskStarted, Topics, type EventEnvelope } from '@studypath/contracts';
+import {
+  EventSchemaError,
+  TaskStarted,
+  Topics,
+  type EventEnvelope,
+  TaskHintRequested,
+} from '@studypath/contracts';
 import { currentTraceparent } from '@studypath/platform';
 import { envelope } from '@studypath/testing';
 import { NonRetriableError, type IncomingMessage } from '../bus/message-bus';
@@ -52,7 +58,7 @@ describe('event codec', () => {
 
     const decoded = decodeEvent(asIncoming(JSON.stringify(old)));
 
-    expect(decoded.schema_version).toBe(2);
+    expect(decoded.schema_version).toBe(TaskHintRequested.version); // through every upcaster
     expect(decoded.data).toEqual({ ...data, level: 1 });
   });
 

@@ -19,7 +19,7 @@ describe('envelope', () => {
     const old = envelope('task.hint_requested', {}, { schema_version: 1, user_id: 'user-7' });
     const unknown = envelope('task.teleported', {});
 
-    expect(current.schema_version).toBe(2);
+    expect(current.schema_version).toBe(TaskHintRequested.version);
     expect([old.schema_version, old.user_id]).toEqual([1, 'user-7']);
     expect(unknown.schema_version).toBe(1);
   });
