@@ -8,11 +8,11 @@ import {
   TaskGenerationServiceModule,
 } from '@studypath/task-generation-service';
 import {
+  pollGet,
   runTypeScript,
   startTestProcess,
   testProcessEnv,
   testToken,
-  until,
   type HttpAnswer,
   type HttpCall,
   type PollOptions,
@@ -61,22 +61,12 @@ describe('progress, timeline and dashboard (path, task-generation, evaluation an
     await e2e?.stop();
   });
 
-  async function poll(
+  const poll = (
     user: string,
     path: string,
     done: (answer: HttpAnswer) => boolean,
     options: PollOptions = {},
-  ): Promise<HttpAnswer> {
-    let last: HttpAnswer | undefined;
-    return until(
-      async () => {
-        last = await call('GET', path, user);
-        return done(last) && last;
-      },
-      () => `GET ${path} to answer as wanted; it last answered ${JSON.stringify(last)}`,
-      { intervalMs: 100, timeoutMs: 60_000, ...options },
-    );
-  }
+  ): Promise<HttpAnswer> => pollGet(call, user, path, done, options);
 
   async function nextTask(
     user: string,

@@ -8,6 +8,7 @@ import {
 import { TutorGatewayDatabase, TutorGatewayServiceModule } from '@studypath/tutor-gateway-service';
 import {
   FakeOpenAi,
+  pollGet,
   startTestProcess,
   testToken,
   until,
@@ -118,21 +119,11 @@ describe('hints (path, task-generation and tutor-gateway over the real Kafka)', 
     await e2e?.stop();
   });
 
-  const poll = async (
+  const poll = (
     user: string,
     path: string,
     done: (answer: HttpAnswer) => boolean,
-  ): Promise<HttpAnswer> => {
-    let last: HttpAnswer | undefined;
-    return until(
-      async () => {
-        last = await call('GET', path, user);
-        return done(last) && last;
-      },
-      () => `GET ${path} to answer as wanted; it last answered ${JSON.stringify(last)}`,
-      { intervalMs: 100, timeoutMs: 60_000 },
-    );
-  };
+  ): Promise<HttpAnswer> => pollGet(call, user, path, done);
 
   it("a learner asks for a hint: the tutor writes the ladder's rung, the task counts it and its events carry the text", async () => {
     const user = `user-${randomUUID()}`;

@@ -12,10 +12,10 @@ import {
   TaskGenerationServiceModule,
 } from '@studypath/task-generation-service';
 import {
+  pollGet,
   runTypeScript,
   startTestProcess,
   testProcessEnv,
-  until,
   type HttpAnswer,
   type HttpCall,
   type TestProcess,
@@ -70,21 +70,11 @@ describe('spaced repetition (path, task-generation, evaluation and analytics ove
     await e2e?.stop();
   });
 
-  const poll = async (
+  const poll = (
     user: string,
     path: string,
     done: (answer: HttpAnswer) => boolean,
-  ): Promise<HttpAnswer> => {
-    let last: HttpAnswer | undefined;
-    return until(
-      async () => {
-        last = await call('GET', path, user);
-        return done(last) && last;
-      },
-      () => `GET ${path} to answer as wanted; it last answered ${JSON.stringify(last)}`,
-      { intervalMs: 100, timeoutMs: 60_000 },
-    );
-  };
+  ): Promise<HttpAnswer> => pollGet(call, user, path, done);
 
   const solve = async (user: string, task: { id: string; problem_id: string }) => {
     const problem = catalog.all().find((p) => p.id === task.problem_id);

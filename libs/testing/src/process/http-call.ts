@@ -1,3 +1,4 @@
+import { until, type PollOptions } from './polling';
 import { testToken } from './test-token';
 
 export interface HttpAnswer {
@@ -34,4 +35,26 @@ export function httpCaller(baseUrl: string): HttpCall {
       body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
     };
   };
+}
+
+/**
+ * GETs `path` as `user` until `done` holds for the answer (every 100 ms, up to a minute unless
+ * `options` say otherwise); the failure names the last answer.
+ */
+export async function pollGet(
+  call: HttpCall,
+  user: string,
+  path: string,
+  done: (answer: HttpAnswer) => boolean,
+  options: PollOptions = {},
+): Promise<HttpAnswer> {
+  let last: HttpAnswer | undefined;
+  return until(
+    async () => {
+      last = await call('GET', path, user);
+      return done(last) && last;
+    },
+    () => `GET ${path} to answer as wanted; it last answered ${JSON.stringify(last)}`,
+    { intervalMs: 100, timeoutMs: 60_000, ...options },
+  );
 }
