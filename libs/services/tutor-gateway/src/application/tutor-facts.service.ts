@@ -113,7 +113,7 @@ export class TutorFacts {
       return;
     }
     // Known (and so followable) from now on, before anything slow happens.
-    await this.repository.startHint({
+    const started = await this.repository.startHint({
       hint_id: hintId,
       task_id: event.data.task_id,
       path_id: event.data.path_id,
@@ -121,6 +121,8 @@ export class TutorFacts {
       level,
       requested_at: new Date(event.occurred_at),
     });
+    // A redelivered request whose hint a stopped run began: its readers start the text again.
+    if (!started) await this.streams.hub.append(hintId, { type: 'reset' });
     // The problem and the hint are fetched and written before the transaction: no network call
     // (the problem bank, the LLM) holds it open. A redelivery may write the hint again; the inbox
     // keeps one, and the stream's `done` carries the one kept.
@@ -134,8 +136,13 @@ export class TutorFacts {
         hintsGiven: known?.hints ?? [],
         code: event.data.code ?? null,
       },
-      async (text) => {
-        await this.streams.hub.append(hintId, { type: 'chunk', text });
+      {
+        chunk: async (text) => {
+          await this.streams.hub.append(hintId, { type: 'chunk', text });
+        },
+        reset: async () => {
+          await this.streams.hub.append(hintId, { type: 'reset' });
+        },
       },
     );
     await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, async (manager) => {

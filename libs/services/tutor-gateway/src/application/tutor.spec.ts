@@ -31,6 +31,10 @@ describe('Tutor: the LLM when it answers well, the built-in tutor otherwise', ()
     );
   });
 
+  // Its own breaker: the failures of the tests before do not open it.
+  const freshTutor = () =>
+    new Tutor(new LlmTutorClient({ baseUrl: fake.baseUrl, model: 'tutor-1', apiKey: null }, FAST));
+
   afterEach(() => fake.reset());
   afterAll(async () => {
     await fake.stop();
@@ -63,6 +67,38 @@ describe('Tutor: the LLM when it answers well, the built-in tutor otherwise', ()
     const hint = await tutor.write(request(1));
     expect(hint).toMatchObject({ source: 'builtin', fallback: reason });
     expect(hint.content).toContain(problem.hints[0]);
+  });
+
+  it('voids the text that went out before the LLM failed: a reset, then the whole built-in hint', async () => {
+    fake.reply(['Keep one value.\n', 'Then ', 'update it.\n']);
+    fake.always({ kind: 'disconnect', afterChunks: 2 });
+    const seen: string[] = [];
+    const hint = await freshTutor().write(request(1), {
+      chunk: async (text) => {
+        seen.push(text);
+      },
+      reset: async () => {
+        seen.push('<reset>');
+      },
+    });
+    expect(hint).toMatchObject({ source: 'builtin', fallback: 'disconnected' });
+    const reset = seen.indexOf('<reset>');
+    expect(seen.slice(0, reset).join('')).toBe('Keep one value.\n');
+    expect(seen.slice(reset + 1).join('')).toBe(hint.content);
+  });
+
+  it('sends no reset when nothing of the LLM went out before it failed', async () => {
+    fake.always({ kind: 'status', status: 500 });
+    const seen: string[] = [];
+    const hint = await freshTutor().write(request(1), {
+      chunk: async (text) => {
+        seen.push(text);
+      },
+      reset: async () => {
+        seen.push('<reset>');
+      },
+    });
+    expect(seen.join('')).toBe(hint.content);
   });
 
   it('replaces a level 1 hint that holds a complete function by the built-in one', async () => {

@@ -38,6 +38,17 @@ export interface WrittenHint {
 }
 
 /**
+ * Where a hint goes while it is written: its text in pieces, and `reset` when the text so far is
+ * void (the LLM failed after some of its text went out, and the built-in hint follows).
+ */
+export interface HintOutput {
+  chunk(text: string): Promise<void>;
+  reset(): Promise<void>;
+}
+
+const NOWHERE: HintOutput = { chunk: async () => undefined, reset: async () => undefined };
+
+/**
  * Writes a hint: the LLM's when one is configured and answers in time with a hint the solution
  * guard lets through, else the built-in tutor's (docs/tutor.md). An LLM failure never loses a
  * hint: every path ends in a complete one.
@@ -49,21 +60,21 @@ export class Tutor {
   constructor(@Optional() @Inject(LLM_TUTOR) private readonly llm: LlmTutorClient | null = null) {}
 
   /**
-   * Writes the hint; `onChunk` gets the text as it may be shown while it is written (a preview:
+   * Writes the hint; `output` gets the text as it may be shown while it is written (a preview:
    * the built-in hint in phrases, the LLM's only as far as the solution guard lets text go out
-   * before the hint is complete). The returned hint is the one that counts.
+   * before the hint is complete), and a reset before the built-in hint when some of the LLM's
+   * went out first. The returned hint is the one that counts.
    */
-  async write(
-    request: HintRequest,
-    onChunk: (text: string) => Promise<void> = async () => undefined,
-  ): Promise<WrittenHint> {
+  async write(request: HintRequest, output: HintOutput = NOWHERE): Promise<WrittenHint> {
+    let released = 0;
     const builtin = async (fallback?: FallbackReason): Promise<WrittenHint> => {
       const content = builtinHint({
         problem: { hints: request.problem?.hints ?? [] },
         level: request.level,
         latest: request.submissions.at(-1) ?? null,
       });
-      for (const chunk of chunksOf(content)) await onChunk(chunk);
+      if (released > 0) await output.reset();
+      for (const chunk of chunksOf(content)) await output.chunk(chunk);
       return { content, source: 'builtin', model: null, ...(fallback ? { fallback } : {}) };
     };
     if (!this.llm) return builtin();
@@ -80,13 +91,12 @@ export class Tutor {
     });
     try {
       let text = '';
-      let released = 0;
       for await (const event of this.llm.stream(context.messages)) {
         if (event.type === 'delta') {
           text += event.text;
           const safe = streamableLength(text, { level: request.level, language });
           if (safe > released) {
-            await onChunk(text.slice(released, safe));
+            await output.chunk(text.slice(released, safe));
             released = safe;
           }
           continue;
@@ -98,7 +108,7 @@ export class Tutor {
           );
           return builtin('solution_guard');
         }
-        if (completion.text.length > released) await onChunk(completion.text.slice(released));
+        if (completion.text.length > released) await output.chunk(completion.text.slice(released));
         return {
           content: completion.text,
           source: 'llm',

@@ -87,7 +87,7 @@ export class HintsController {
   @RateLimit('read')
   @ApiOperation({
     summary:
-      'The hint as it is written, as Server-Sent Events: `chunk` events (text), then `done` (the whole hint, its level and source) or `error`; `: heartbeat` comments. Resume with Last-Event-ID; a client arriving late gets the whole hint',
+      'The hint as it is written, as Server-Sent Events: `chunk` events (text), then `done` (the whole hint, its level and source) or `error`; `reset` voids the text so far (the hint starts again: the LLM failed mid-way and the built-in tutor took over, or a restarted writer begins anew); `: heartbeat` comments. Resume with Last-Event-ID; a client arriving late gets the whole hint',
   })
   @ApiProduces('text/event-stream')
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'The last event id you got' })
@@ -155,8 +155,12 @@ export class HintsController {
             send('done', 'done', doneData(entry));
             return;
           }
-          send(entry.type, entryId, entry.type === 'chunk' ? { text: entry.text } : entry);
-          if (entry.type === 'error') return;
+          if (entry.type === 'chunk') send('chunk', entryId, { text: entry.text });
+          else if (entry.type === 'reset') send('reset', entryId, {});
+          else {
+            send('error', entryId, { message: entry.message });
+            return;
+          }
         }
       } finally {
         clearInterval(check);

@@ -83,15 +83,20 @@ export class TutorRepository {
     );
   }
 
-  /** The hint being written: known to its owner's stream from now on. */
+  /**
+   * The hint being written: known to its owner's stream from now on. False when it was already
+   * (a redelivered request).
+   */
   async startHint(
     row: Pick<HintRow, 'hint_id' | 'task_id' | 'path_id' | 'user_id' | 'level' | 'requested_at'>,
-  ): Promise<void> {
-    await this.dataSource.query(
+  ): Promise<boolean> {
+    const inserted = await this.dataSource.query<unknown[]>(
       `INSERT INTO tutor_gateway.hints (hint_id, task_id, path_id, user_id, level, status, requested_at)
-       VALUES ($1, $2, $3, $4, $5, 'generating', $6) ON CONFLICT (hint_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, 'generating', $6) ON CONFLICT (hint_id) DO NOTHING
+       RETURNING hint_id`,
       [row.hint_id, row.task_id, row.path_id, row.user_id, row.level, row.requested_at],
     );
+    return inserted.length === 1;
   }
 
   async saveHint(row: HintRow, manager: EntityManager): Promise<void> {

@@ -123,6 +123,16 @@ export function describeHintStreamHubContract(name: string, createHub: HintStrea
       ]);
     });
 
+    it('carries a reset through, in its place, and reads on past it to done', async () => {
+      const hintId = randomUUID();
+      const entries = [chunk('half of an LLM'), { type: 'reset' } as const, chunk('Whole.'), DONE];
+      const ids = await appendAll(hintId, entries);
+
+      const records = await readAll(hub, hintId);
+
+      expect(records).toEqual(entries.map((entry, i) => ({ id: ids[i], entry })));
+    });
+
     it('resumes after an id with only the later entries (Last-Event-ID)', async () => {
       const hintId = randomUUID();
       const ids = await appendAll(hintId, [chunk('a'), chunk('b'), chunk('c'), DONE]);

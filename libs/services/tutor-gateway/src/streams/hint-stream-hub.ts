@@ -3,9 +3,15 @@ import type { TutorHintLevel } from '../domain/tutor.types';
 /** Who wrote a hint: the LLM, or the built-in tutor's ladder (the fallback). */
 export type HintSource = 'llm' | 'builtin';
 
-/** One entry of a hint's stream: a text delta, then exactly one terminal `done` or `error`. */
+/**
+ * One entry of a hint's stream: text deltas, then exactly one terminal `done` or `error`. A
+ * `reset` says the text so far is void and the hint starts again (the LLM failed mid-way and the
+ * built-in tutor took over, or a redelivered request restarts a hint a stopped process began): a
+ * reader's text is the chunks after the last reset.
+ */
 export type HintStreamEntry =
   | { type: 'chunk'; text: string }
+  | { type: 'reset' }
   | { type: 'done'; content: string; level: TutorHintLevel; source: HintSource }
   | { type: 'error'; message: string };
 
@@ -56,7 +62,7 @@ export abstract class HintStreamHub {
 }
 
 export function isTerminal(entry: HintStreamEntry): boolean {
-  return entry.type !== 'chunk';
+  return entry.type === 'done' || entry.type === 'error';
 }
 
 /** An id that is not `<ms>-<seq>` (each a 64-bit unsigned integer): a client's bad Last-Event-ID. */

@@ -176,6 +176,8 @@ function encodeEntry(entry: HintStreamEntry): string[] {
   switch (entry.type) {
     case 'chunk':
       return ['type', 'chunk', 'text', entry.text];
+    case 'reset':
+      return ['type', 'reset'];
     case 'done':
       return [
         'type',
@@ -228,6 +230,7 @@ function decodeReply(
 
 const ENTRY_FIELDS: Readonly<Record<HintStreamEntry['type'], readonly string[]>> = {
   chunk: ['type', 'text'],
+  reset: ['type'],
   done: ['type', 'content', 'level', 'source'],
   error: ['type', 'message'],
 };
@@ -246,7 +249,8 @@ function decodeEntry(
     values.set(name, value);
   }
   const type = values.get('type');
-  if (type !== 'chunk' && type !== 'done' && type !== 'error') throw malformed('unknown type');
+  if (type !== 'chunk' && type !== 'reset' && type !== 'done' && type !== 'error')
+    throw malformed('unknown type');
   const expected = ENTRY_FIELDS[type];
   if (values.size !== expected.length || !expected.every((name) => values.has(name))) {
     throw malformed(`a ${type} entry has fields ${expected.join(', ')}`);
@@ -255,6 +259,8 @@ function decodeEntry(
   switch (type) {
     case 'chunk':
       return { type, text: field('text') };
+    case 'reset':
+      return { type };
     case 'error':
       return { type, message: field('message') };
     case 'done': {
