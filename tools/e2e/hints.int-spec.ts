@@ -7,10 +7,11 @@ import {
 } from '@studypath/task-generation-service';
 import { TutorGatewayDatabase, TutorGatewayServiceModule } from '@studypath/tutor-gateway-service';
 import {
+  askHint,
   FakeOpenAi,
   pollGet,
+  readHintStream,
   startTestProcess,
-  testToken,
   until,
   type HttpAnswer,
   type HttpCall,
@@ -18,87 +19,6 @@ import {
 } from '@studypath/testing';
 
 const catalog = new BundledCatalog();
-
-interface SseEvent {
-  event: string;
-  id: string;
-  data: Record<string, unknown>;
-}
-
-/** Reads a hint's event stream until `done` or `error` (or `stopAfter` events), as a client does. */
-async function sse(
-  base: string,
-  user: string,
-  hintId: string,
-  options: { lastEventId?: string; stopAfter?: number } = {},
-): Promise<SseEvent[]> {
-  const controller = new AbortController();
-  const response = await fetch(`${base}/v1/hints/${hintId}/stream`, {
-    headers: {
-      authorization: `Bearer ${testToken(user)}`,
-      ...(options.lastEventId ? { 'last-event-id': options.lastEventId } : {}),
-    },
-    signal: controller.signal,
-  });
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toContain('text/event-stream');
-  const events: SseEvent[] = [];
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const reader = response.body?.getReader();
-  if (!reader) throw new Error('no body');
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let end = buffer.indexOf('\n\n');
-    while (end >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      end = buffer.indexOf('\n\n');
-      if (block.startsWith(':')) continue; // a heartbeat
-      const field = (name: string) =>
-        block
-          .split('\n')
-          .find((line) => line.startsWith(`${name}: `))
-          ?.slice(name.length + 2) ?? '';
-      events.push({
-        event: field('event'),
-        id: field('id'),
-        data: JSON.parse(field('data')) as Record<string, unknown>,
-      });
-      const last = events.at(-1);
-      if (
-        last?.event === 'done' ||
-        last?.event === 'error' ||
-        (options.stopAfter !== undefined && events.length >= options.stopAfter)
-      ) {
-        controller.abort();
-        return events;
-      }
-    }
-  }
-  return events;
-}
-
-/**
- * Asks for the next hint of a task, waiting out the task's spacing between hints (429 with the
- * seconds to wait) and an earlier hint still in flight (409), as a learner's client does: every
- * refused request counts against the learner's hint budget, so it waits as told, never polls.
- */
-async function askHint(call: HttpCall, user: string, taskId: string): Promise<HttpAnswer> {
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    const answer = await call('POST', `/v1/study-tasks/${taskId}/hint`, user);
-    if (answer.status === 202) return answer;
-    expect([409, 429]).toContain(answer.status);
-    if (Date.now() > deadline) throw new Error(`no hint on ${taskId}: ${JSON.stringify(answer)}`);
-    const details = answer.body.details as { retry_after_seconds?: number } | undefined;
-    await new Promise((resolve) =>
-      setTimeout(resolve, 1000 * (details?.retry_after_seconds ?? 1) + 100),
-    );
-  }
-}
 
 describe('hints (path, task-generation and tutor-gateway over the real Kafka)', () => {
   let e2e: TestProcess;
@@ -179,7 +99,11 @@ describe('hints (path, task-generation and tutor-gateway over the real Kafka)', 
     );
 
     // A client arriving late on the stream gets the whole hint at once.
-    const late = await sse(e2e.running.url, user, hint.body.hint_id as string);
+    const { events: late } = await readHintStream(
+      e2e.running.url,
+      user,
+      hint.body.hint_id as string,
+    );
     expect(late).toEqual([
       {
         event: 'done',
@@ -279,7 +203,7 @@ describe('hints from an LLM (an OpenAI-compatible server, faked), with the built
     llm.always({ kind: 'slow-chunks', ms: 300 });
     const third = await askHint(call, user, next.id);
     const thirdId = third.body.hint_id as string;
-    const live = await sse(e2e.running.url, user, thirdId);
+    const { events: live } = await readHintStream(e2e.running.url, user, thirdId);
     const chunks = live.filter((e) => e.event === 'chunk');
     expect(chunks.length).toBeGreaterThan(1);
     expect(live.at(-1)).toMatchObject({
@@ -292,7 +216,9 @@ describe('hints from an LLM (an OpenAI-compatible server, faked), with the built
     });
     expect(chunks.map((e) => e.data.text).join('')).toBe(live.at(-1)?.data.content);
     const [firstChunk] = chunks;
-    const resumed = await sse(e2e.running.url, user, thirdId, { lastEventId: firstChunk?.id });
+    const { events: resumed } = await readHintStream(e2e.running.url, user, thirdId, {
+      lastEventId: firstChunk?.id,
+    });
     expect(resumed.map((e) => e.event)).toEqual(['done']);
   }, 120_000);
 });
