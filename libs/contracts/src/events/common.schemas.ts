@@ -86,6 +86,36 @@ export const EvaluationResultFields = {
   memory_kb: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
 };
 
+/** The longest text of a reported test (a sample's input, expected, actual, or a message). */
+export const MAX_TEST_REPORT_TEXT = 2_000;
+/** At most this many failing tests are reported on an evaluation (the first, by index). */
+export const MAX_FAILING_TEST_REPORTS = 50;
+
+const TestReportText = Type.Union([Type.String({ maxLength: MAX_TEST_REPORT_TEXT }), Type.Null()]);
+
+/**
+ * A test a submission did not pass, as its owner may see it: a sample test with its input,
+ * expected and actual values (what the learner's code returned: untrusted text); a hidden test
+ * by index, status and a fixed category only, never its input or values.
+ */
+export const FailingTestReport = Type.Object(
+  {
+    index: Type.Integer({ minimum: 0 }),
+    hidden: Type.Boolean(),
+    status: Type.Union([
+      Type.Literal('fail'),
+      Type.Literal('error'),
+      Type.Literal('timeout'),
+      Type.Literal('not_run'),
+    ]),
+    message: TestReportText,
+    input: TestReportText,
+    expected: TestReportText,
+    actual: TestReportText,
+  },
+  { additionalProperties: false },
+);
+
 /** A hint of the ladder as the tutor delivered it (tutor.hint_delivered, task.hint_delivered). */
 export const DeliveredHintFields = {
   hint_request_id: Uuid,

@@ -4,6 +4,8 @@ import {
   Difficulty,
   DeliveredHintFields,
   EvaluationResultFields,
+  FailingTestReport,
+  MAX_FAILING_TEST_REPORTS,
   ModuleIdSchema,
   ProblemId,
   ReviewCardState,
@@ -54,15 +56,24 @@ export const TasksProposed = defineEvent({
 export const EvaluationCompleted = defineEvent({
   type: 'evaluation.completed',
   topic: TopicNames.evaluationEvents,
+  version: 2,
   description:
     'A submission ran against its hidden tests; or the sandbox failed once more on code past the ' +
-    'cap on its free failures, charged as status error with no test run.',
+    'cap on its free failures, charged as status error with no test run. Version 2 added ' +
+    '`failing_tests`: the tests it did not pass as their owner sees them (sample tests with ' +
+    'input, expected and actual; hidden tests by index and category only), the first ' +
+    `${MAX_FAILING_TEST_REPORTS} by index.`,
+  // Version 1 carried no tests: its data is valid as it is.
+  upcasters: { 1: (data) => data },
   schema: Type.Object(
     {
       task_id: Uuid,
       path_id: Uuid,
       ...EvaluationResultFields,
       test_suite_hash: Type.String({ minLength: 1 }),
+      failing_tests: Type.Optional(
+        Type.Array(FailingTestReport, { maxItems: MAX_FAILING_TEST_REPORTS }),
+      ),
     },
     strict,
   ),

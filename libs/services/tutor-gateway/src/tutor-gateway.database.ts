@@ -2,6 +2,7 @@ import { eventStoreMigration, type EventStoreTables } from '@studypath/event-sto
 import type { ServiceDatabaseOptions } from '@studypath/platform';
 import { CreateHints1765500000001 } from './migrations/1765500000001-create-hints';
 import { HintsGenerating1765500000002 } from './migrations/1765500000002-hints-generating';
+import { SubmissionReportsAndMastery1765500000003 } from './migrations/1765500000003-submission-reports-and-mastery';
 
 /** The tutor-gateway service's event store: its append-only log, relayed to its topic. */
 export const TutorGatewayEventStore: EventStoreTables = {
@@ -16,5 +17,6 @@ export const TutorGatewayDatabase: ServiceDatabaseOptions = {
     eventStoreMigration(TutorGatewayEventStore),
     CreateHints1765500000001,
     HintsGenerating1765500000002,
+    SubmissionReportsAndMastery1765500000003,
   ],
 };

@@ -82,8 +82,74 @@ describe('evaluationEventOf', () => {
         runtime_ms: 12,
         memory_kb: 9000,
         test_suite_hash: suiteHash,
+        failing_tests: [],
       },
     });
+    expect(() => eventCatalog.validate(event.event_type, event.data)).not.toThrow();
+  });
+
+  it('reports the failing tests as their owner sees them: samples whole, hidden ones by category only', () => {
+    const sample = {
+      hidden: false,
+      input: '[[1, 2], 3]',
+      expected: '[0, 1]',
+      time_ms: 3,
+    };
+    const event = evaluationEventOf(
+      submission,
+      outcomeOfRun(
+        run({
+          tests: [
+            { ...sample, index: 2, status: 'pass', message: null, actual: '[0, 1]' },
+            { ...sample, index: 1, status: 'fail', message: 'wrong', actual: 'x'.repeat(5000) },
+            {
+              index: 7,
+              hidden: true,
+              status: 'error',
+              message: 'IndexError at secret input 42',
+              input: '[[9, 9]]',
+              expected: '[1]',
+              actual: null,
+              time_ms: 1,
+            },
+            ...Array.from({ length: 60 }, (_, i) => ({
+              index: 10 + i,
+              hidden: true,
+              status: 'timeout' as const,
+              message: 'time limit exceeded',
+              input: null,
+              expected: null,
+              actual: null,
+              time_ms: null,
+            })),
+          ],
+        }),
+        suiteHash,
+      ),
+    );
+    if (event.event_type !== 'evaluation.completed') throw new Error(event.event_type);
+    const reports = event.data.failing_tests ?? [];
+    expect(reports).toHaveLength(50);
+    expect(reports[0]).toEqual({
+      index: 1,
+      hidden: false,
+      status: 'fail',
+      message: 'wrong',
+      input: '[[1, 2], 3]',
+      expected: '[0, 1]',
+      actual: 'x'.repeat(2000),
+    });
+    // A hidden test: no input, no values, and a message from the fixed categories only.
+    expect(reports[1]).toEqual({
+      index: 7,
+      hidden: true,
+      status: 'error',
+      message: 'runtime error',
+      input: null,
+      expected: null,
+      actual: null,
+    });
+    expect(reports.at(-1)?.index).toBe(57);
     expect(() => eventCatalog.validate(event.event_type, event.data)).not.toThrow();
   });
 

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { EvaluationEvent, EventData, TaskSubmitted } from '@studypath/contracts';
+import {
+  MAX_FAILING_TEST_REPORTS,
+  MAX_TEST_REPORT_TEXT,
+  type EvaluationEvent,
+  type EventData,
+  type TaskSubmitted,
+} from '@studypath/contracts';
 import { assertNever } from '@studypath/decider';
-import type { RunResult } from '@studypath/sandbox';
+import type { RunResult, TestOutcome } from '@studypath/sandbox';
+import { ownerViewOfTest } from './test-view';
 
 /*
  * How a submission's evaluation ends:
@@ -84,6 +91,7 @@ export function evaluationEventOf(
           runtime_ms: result.runtime_ms,
           memory_kb: result.memory_kb,
           test_suite_hash: outcome.suiteHash,
+          failing_tests: failingTestReports(result.tests),
         },
       };
     }
@@ -95,6 +103,38 @@ export function evaluationEventOf(
     default:
       return assertNever(outcome, 'outcome');
   }
+}
+
+type FailingTestReports = NonNullable<
+  Extract<EvaluationEvent, { event_type: 'evaluation.completed' }>['data']['failing_tests']
+>;
+
+/**
+ * The tests a run did not pass as their owner sees them (hidden ones by index and category only),
+ * the first MAX_FAILING_TEST_REPORTS by index, each text cut to the event's limit: what the tutor
+ * explains a failure with.
+ */
+export function failingTestReports(tests: readonly TestOutcome[]): FailingTestReports {
+  const cut = (text: string | null) => (text === null ? null : text.slice(0, MAX_TEST_REPORT_TEXT));
+  return tests
+    .filter(
+      (test): test is TestOutcome & { status: Exclude<TestOutcome['status'], 'pass'> } =>
+        test.status !== 'pass',
+    )
+    .sort((a, b) => a.index - b.index)
+    .slice(0, MAX_FAILING_TEST_REPORTS)
+    .map((test) => {
+      const view = ownerViewOfTest(test);
+      return {
+        index: view.index,
+        hidden: view.hidden,
+        status: test.status,
+        message: cut(view.message),
+        input: cut(view.input),
+        expected: cut(view.expected),
+        actual: cut(view.actual),
+      };
+    });
 }
 
 /** One line for the log: what became of the submission. */

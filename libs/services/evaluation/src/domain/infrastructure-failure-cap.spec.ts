@@ -134,6 +134,15 @@ describe('chargedRun', () => {
         runtime_ms: null,
         memory_kb: null,
         test_suite_hash: suiteHash,
+        failing_tests: [0, 1, 2].map((index) => ({
+          index,
+          hidden: true,
+          status: 'not_run',
+          message: null,
+          input: null,
+          expected: null,
+          actual: null,
+        })),
       },
     });
     expect(() => eventCatalog.validate(event.event_type, event.data)).not.toThrow();

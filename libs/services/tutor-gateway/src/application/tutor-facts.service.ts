@@ -10,7 +10,7 @@ import { ProblemBank } from '@studypath/problem-bank';
 import type { EntityManager } from 'typeorm';
 import { type SubmissionRecord, type TutorHintLevel } from '../domain';
 import { TutorRepository } from '../projections/tutor.repository';
-import type { TutorInput } from '../consumers/tutor-inputs';
+import type { TutorInput, TutorServiceFact } from '../consumers/tutor-inputs';
 import { HintStreams } from './hint-streams';
 import { Tutor } from './tutor';
 
@@ -47,6 +47,27 @@ export class TutorFacts {
     );
   }
 
+  /**
+   * Keeps the failing tests of each evaluation (joined to the task's submissions when a hint is
+   * written) and the learner's latest mastery per path and topic.
+   */
+  async applyServiceFact(event: TutorServiceFact): Promise<void> {
+    await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, async (manager) => {
+      if (event.event_type === 'evaluation.completed') {
+        await this.repository.saveReport(
+          {
+            submission_id: event.data.submission_id,
+            task_id: event.data.task_id,
+            failing_tests: event.data.failing_tests ?? [],
+          },
+          manager,
+        );
+        return;
+      }
+      await this.repository.saveMastery(event.data.path_id, event.data.topics, manager);
+    });
+  }
+
   private async record(
     event: Exclude<TutorInput, HintRequested>,
     manager: EntityManager,
@@ -79,12 +100,14 @@ export class TutorFacts {
         // An evaluation that could not run says nothing about the learner's code.
         if (!pending || event.data.status === 'infrastructure_error') break;
         const record: SubmissionRecord = {
+          submission_id: event.data.submission_id,
           attempt: pending.attempt,
           language: pending.language,
           status: event.data.status,
           passed_tests: event.data.passed_tests,
           total_tests: event.data.total_tests,
-          // The task stream carries counts, not the tests: the evaluation's details join later.
+          // The task stream carries counts, not the tests: evaluation.completed's join when a
+          // hint is written (the two topics arrive in no fixed order).
           failing_tests: [],
           code: pending.code,
         };
@@ -128,13 +151,22 @@ export class TutorFacts {
     // keeps one, and the stream's `done` carries the one kept.
     const known = await this.repository.findContext(event.data.task_id);
     const problem = known ? await this.bank.getProblemMetadata(known.problem_id) : undefined;
+    const [reports, mastery] = await Promise.all([
+      this.repository.reportsOfTask(event.data.task_id),
+      this.repository.masteryOf(event.data.path_id, problem?.topics ?? []),
+    ]);
+    const submissions = (known?.submissions ?? []).map((submission) => {
+      const failing = submission.submission_id && reports.get(submission.submission_id);
+      return failing ? { ...submission, failing_tests: failing } : submission;
+    });
     const written = await this.tutor.write(
       {
         problem,
         level,
-        submissions: known?.submissions ?? [],
+        submissions,
         hintsGiven: known?.hints ?? [],
         code: event.data.code ?? null,
+        mastery,
       },
       {
         chunk: async (text) => {

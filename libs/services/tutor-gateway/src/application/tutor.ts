@@ -22,6 +22,8 @@ export interface HintRequest {
   submissions: readonly SubmissionRecord[];
   hintsGiven: readonly GivenHint[];
   code?: string | null;
+  /** The learner's mastery of the problem's topics, 0 to 1 (topics without data left out). */
+  mastery?: Readonly<Record<string, number>>;
   trackId?: string;
 }
 
@@ -87,6 +89,7 @@ export class Tutor {
       code: request.code ?? null,
       submissions: request.submissions,
       hintsGiven: request.hintsGiven,
+      mastery: request.mastery,
       trackId: request.trackId,
     });
     try {

@@ -1,4 +1,6 @@
 import {
+  EvaluationCompleted,
+  MasteryUpdated,
   TaskCreated,
   TaskEvaluated,
   TaskHintDelivered,
@@ -17,3 +19,8 @@ export const TUTOR_INPUTS = [
 ] as const;
 
 export type TutorInput = EnvelopeOf<(typeof TUTOR_INPUTS)[number]>;
+
+/** The other services' facts the tutor's context draws on: failing tests, and mastery. */
+export const TUTOR_SERVICE_FACTS = [EvaluationCompleted, MasteryUpdated] as const;
+
+export type TutorServiceFact = EnvelopeOf<(typeof TUTOR_SERVICE_FACTS)[number]>;

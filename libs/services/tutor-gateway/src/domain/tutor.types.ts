@@ -51,6 +51,8 @@ export interface TestReport {
 
 /** One evaluated submission of the task, as the tutor-gateway's read model keeps it. */
 export interface SubmissionRecord {
+  /** Absent on records kept before the tutor-gateway joined submissions to their reports. */
+  submission_id?: string;
   attempt: number;
   language: TutorLanguage;
   status: Static<typeof EvaluationStatus>;

@@ -16,10 +16,13 @@ const MESSAGES: LlmMessage[] = [
 ];
 const REPLY = ['Think ', 'about what ', 'a hash map ', 'remembers.'];
 
-/** Small timeouts so that every fault plays out in well under a second. */
+/**
+ * Timeouts short enough that every fault plays out in a few seconds, and long enough that a
+ * healthy answer on a loaded machine (the first request also loads the SDK) is never cut.
+ */
 const FAST: LlmTutorClientOptions = {
-  firstTokenTimeoutMs: 150,
-  totalTimeoutMs: 2_000,
+  firstTokenTimeoutMs: 1_000,
+  totalTimeoutMs: 5_000,
   retryBaseDelayMs: 5,
   retryMaxDelayMs: 20,
   breakerThreshold: 3,
@@ -151,7 +154,7 @@ describe('LlmTutorClient against a fake OpenAI-compatible server', () => {
   });
 
   it('retries a slow first token, and the next attempt answers', async () => {
-    fake.next({ kind: 'slow-first-token', ms: 1_000 });
+    fake.next({ kind: 'slow-first-token', ms: 5_000 });
     const outcome = await collect(client().stream(MESSAGES));
 
     expect(outcome.error).toBeUndefined();
@@ -161,15 +164,16 @@ describe('LlmTutorClient against a fake OpenAI-compatible server', () => {
   });
 
   it('ends in timeout_first_token when no attempt gives a first token in time', async () => {
-    fake.always({ kind: 'slow-first-token', ms: 1_000 });
+    fake.always({ kind: 'slow-first-token', ms: 5_000 });
     const outcome = await collect(client().stream(MESSAGES));
 
     expect(failure(outcome).reason).toBe('timeout_first_token');
     expect(failure(outcome).details).toMatchObject({ attempts: 3, afterFirstToken: false });
     expect(outcome.deltas).toEqual([]);
-    // One attempt and two retries, each cut at the first-token timeout.
+    // One attempt and two retries, each cut at the first-token timeout: all three together end
+    // before the server's first token would have come.
     expect(fake.requests).toHaveLength(3);
-    expect(outcome.elapsedMs).toBeLessThan(1_000);
+    expect(outcome.elapsedMs).toBeLessThan(5_000);
   });
 
   it('does not retry a disconnect after the first token: the failure is final, the deltas stay given', async () => {
@@ -247,15 +251,16 @@ describe('LlmTutorClient against a fake OpenAI-compatible server', () => {
   });
 
   it('ends in timeout_total when the whole hint takes too long, without a retry after text', async () => {
-    fake.next({ kind: 'slow-chunks', ms: 200 });
-    const outcome = await collect(client({ totalTimeoutMs: 300 }).stream(MESSAGES));
+    // The chunks come a second apart (the first at once): the hint is cut after the second.
+    fake.next({ kind: 'slow-chunks', ms: 1_000 });
+    const outcome = await collect(client({ totalTimeoutMs: 1_500 }).stream(MESSAGES));
 
     expect(failure(outcome).reason).toBe('timeout_total');
     expect(failure(outcome).details.afterFirstToken).toBe(true);
     expect(outcome.deltas.length).toBeGreaterThan(0);
     expect(outcome.deltas.length).toBeLessThan(REPLY.length);
     expect(fake.requests).toHaveLength(1);
-    expect(outcome.elapsedMs).toBeLessThan(600);
+    expect(outcome.elapsedMs).toBeLessThan(REPLY.length * 1_000);
   });
 
   it('strips control characters but newlines and tabs, and caps the text', async () => {
@@ -285,7 +290,8 @@ describe('LlmTutorClient against a fake OpenAI-compatible server', () => {
       const refused = await collect(llm.stream(MESSAGES));
       expect(failure(refused).reason).toBe('circuit_open');
       expect(failure(refused).details.attempts).toBe(0);
-      expect(refused.elapsedMs).toBeLessThan(50);
+      // Refused without a request, well before an attempt could have timed out.
+      expect(refused.elapsedMs).toBeLessThan(FAST.firstTokenTimeoutMs ?? 0);
       expect(fake.requests).toHaveLength(3);
 
       // After the pause, one trial; while it streams, other hints are still refused at once.
@@ -326,15 +332,16 @@ describe('LlmTutorClient against a fake OpenAI-compatible server', () => {
 
   describe('aborting through the signal', () => {
     it('stops waiting for the first token at once, with LlmStreamAbortedError and no retry', async () => {
-      fake.next({ kind: 'slow-first-token', ms: 1_000 });
+      fake.next({ kind: 'slow-first-token', ms: 5_000 });
       const controller = new AbortController();
       setTimeout(() => controller.abort(), 50);
       const outcome = await collect(
-        client({ firstTokenTimeoutMs: 1_500 }).stream(MESSAGES, { signal: controller.signal }),
+        client({ firstTokenTimeoutMs: 4_000 }).stream(MESSAGES, { signal: controller.signal }),
       );
 
+      // Long before the first-token timeout would have ended the wait.
       expect(outcome.error).toBeInstanceOf(LlmStreamAbortedError);
-      expect(outcome.elapsedMs).toBeLessThan(500);
+      expect(outcome.elapsedMs).toBeLessThan(2_000);
       expect(fake.requests).toHaveLength(1);
     });
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { GivenHint, SubmissionRecord, TutorLanguage } from '../domain';
+import type { GivenHint, SubmissionRecord, TestReport, TutorLanguage } from '../domain';
 
 /** A submission waiting for its evaluation: what its record will need. */
 export interface PendingSubmission {
@@ -81,6 +81,61 @@ export class TutorRepository {
         JSON.stringify(row.hints),
       ],
     );
+  }
+
+  /** The failing tests of an evaluated submission, as `evaluation.completed` reported them. */
+  async saveReport(
+    report: { submission_id: string; task_id: string; failing_tests: readonly TestReport[] },
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.query(
+      `INSERT INTO tutor_gateway.submission_reports (submission_id, task_id, failing_tests)
+       VALUES ($1, $2, $3) ON CONFLICT (submission_id) DO NOTHING`,
+      [report.submission_id, report.task_id, JSON.stringify(report.failing_tests)],
+    );
+  }
+
+  /** The failing tests reported for the task's submissions, by submission id. */
+  async reportsOfTask(taskId: string): Promise<Map<string, TestReport[]>> {
+    const rows = (await this.dataSource.query(
+      `SELECT submission_id, failing_tests FROM tutor_gateway.submission_reports
+        WHERE task_id = $1`,
+      [taskId],
+    )) as { submission_id: string; failing_tests: TestReport[] }[];
+    return new Map(rows.map((row) => [row.submission_id, row.failing_tests]));
+  }
+
+  /**
+   * The learner's mastery of each topic on the path, as of the latest update: an update is kept
+   * only when it counts at least as many evaluations as the one stored (a redelivered older one
+   * changes nothing).
+   */
+  async saveMastery(
+    pathId: string,
+    topics: readonly { topic: string; mastery: number; evaluations: number }[],
+    manager: EntityManager,
+  ): Promise<void> {
+    if (topics.length === 0) return;
+    await manager.query(
+      `INSERT INTO tutor_gateway.topic_mastery (path_id, topic, mastery, evaluations)
+       SELECT $1, t.topic, t.mastery, t.evaluations
+         FROM jsonb_to_recordset($2::jsonb) AS t(topic text, mastery double precision, evaluations integer)
+       ON CONFLICT (path_id, topic) DO UPDATE
+          SET mastery = excluded.mastery, evaluations = excluded.evaluations, updated_at = now()
+        WHERE tutor_gateway.topic_mastery.evaluations <= excluded.evaluations`,
+      [pathId, JSON.stringify(topics)],
+    );
+  }
+
+  /** The learner's mastery of the given topics on the path (topics without data left out). */
+  async masteryOf(pathId: string, topics: readonly string[]): Promise<Record<string, number>> {
+    if (topics.length === 0) return {};
+    const rows = (await this.dataSource.query(
+      `SELECT topic, mastery FROM tutor_gateway.topic_mastery
+        WHERE path_id = $1 AND topic = ANY($2::text[])`,
+      [pathId, topics],
+    )) as { topic: string; mastery: number }[];
+    return Object.fromEntries(rows.map((row) => [row.topic, row.mastery]));
   }
 
   /**
