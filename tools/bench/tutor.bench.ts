@@ -519,7 +519,7 @@ async function breakdown(stores: Stores, mode: Mode, samples: Sample[]): Promise
       timeline.map((s) => s.delivered - s.chunk),
     );
     segment(
-      '202 → stream answers (it found the hint; 200 ms polls)',
+      '202 → stream answers (the hint stream had its first entry)',
       samples.map((s) => s.answeredAt - s.acceptedAt),
     );
     segment(

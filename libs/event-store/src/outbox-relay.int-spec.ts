@@ -293,6 +293,49 @@ describe('OutboxRelay (real PostgreSQL)', () => {
     });
   });
 
+  describe('woken by a commit, not by its poll', () => {
+    // A poll this slow would keep every event of these tests past their 10 s wait.
+    const slowPoll = { idleMs: 60_000, maxIdleMs: 60_000 };
+
+    it('publishes an event appended outside a transaction as soon as it is appended', async () => {
+      const log = await freshLog();
+      const publisher = recordingPublisher();
+      const relay = relayOn(log, publisher, slowPoll);
+      relay.start();
+      // Let the relay lead, read the empty log and fall asleep for a minute.
+      await until(() => relay.status().role === 'leader', 'the relay leads');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      const events = await append(log, [started()]);
+      await publishedAll(publisher, events);
+    });
+
+    it('publishes the events of a transaction once it commits', async () => {
+      const log = await freshLog();
+      const publisher = recordingPublisher();
+      const relay = relayOn(log, publisher, slowPoll);
+      relay.start();
+      await until(() => relay.status().role === 'leader', 'the relay leads');
+
+      let appended: EventEnvelope[] = [];
+      await log.dataSource.transaction(async (manager) => {
+        const result = await log.store.append(`task-${randomUUID()}`, [started(), started()], {
+          expectedVersion: 'any',
+          streamType: 'task',
+          userId: 'user-1',
+          manager,
+        });
+        appended = result.events;
+        // A savepoint inside the transaction releasing is not its commit.
+        await manager.transaction(async (inner) => {
+          await inner.query('SELECT 1');
+        });
+      });
+      await publishedAll(publisher, appended);
+      expect(publisher.all().map((e) => e.event_id)).toEqual(appended.map((e) => e.event_id));
+    });
+  });
+
   describe('leadership', () => {
     it('loses it when its lock connection is killed (pg_terminate_backend), takes it again and goes on', async () => {
       const log = await freshLog();

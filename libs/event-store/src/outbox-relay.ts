@@ -203,6 +203,11 @@ export class OutboxRelay {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Events were committed since the current read began: read again before sleeping. */
+  private notified = false;
+  /** Ends the current sleep when it is a wait for new events (not an error's backoff). */
+  private notifiable: (() => void) | undefined;
+  private unsubscribe: (() => void) | undefined;
   private role: RelayStatus['role'] = 'none';
   /** Where the recorded checkpoint is; undefined: load it before going on. */
   private position: LogPosition | undefined;
@@ -262,6 +267,7 @@ export class OutboxRelay {
     if (this.running) return;
     this.running = true;
     this.crashed = null;
+    this.unsubscribe = this.options.store.onCommitted(() => this.notify());
     this.loop = this.supervise().catch((error: unknown) => {
       // supervise() handles every error of the work itself: this is a bug in the relay.
       this.crashed = describe(error);
@@ -273,8 +279,20 @@ export class OutboxRelay {
   /** Lets the loop finish its current batch (published and recorded), then stops it. */
   async stop(): Promise<void> {
     this.running = false;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.wake?.();
     await this.loop;
+  }
+
+  /**
+   * New events were committed (the store's signal in this process): publish them now rather than
+   * at the next poll. A standby only checks the lock again; polling stays the fallback for the
+   * events other replicas commit.
+   */
+  notify(): void {
+    this.notified = true;
+    this.notifiable?.();
   }
 
   private async supervise(): Promise<void> {
@@ -283,7 +301,9 @@ export class OutboxRelay {
     try {
       while (this.running) {
         let wait: number;
+        let idleWait = false;
         try {
+          this.notified = false;
           const outcome = await this.iterate();
           this.recovered();
           if (outcome === 'published') {
@@ -292,14 +312,19 @@ export class OutboxRelay {
           }
           if (outcome === 'standby') {
             wait = this.options.standbyMs ?? 1000;
+          } else if (this.notified) {
+            // Committed while this read ran: it may not have seen them.
+            idle = idleMs;
+            continue;
           } else {
             wait = idle;
+            idleWait = true;
             idle = Math.min(idle * 2, this.options.maxIdleMs ?? 200);
           }
         } catch (error) {
           wait = this.failed(error);
         }
-        await this.sleep(wait);
+        await this.sleep(wait, idleWait);
       }
     } finally {
       await this.leadership.resign();
@@ -491,15 +516,19 @@ export class OutboxRelay {
     );
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** Sleeps `ms`; stop() ends any sleep, notify() only a `wakeable` one (not an error's backoff). */
+  private sleep(ms: number, wakeable = false): Promise<void> {
     if (!this.running) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wake = undefined;
+        this.notifiable = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(done, ms);
       this.wake = done;
+      this.notifiable = wakeable ? done : undefined;
     });
   }
 }

@@ -11,6 +11,7 @@ import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Decider } from '@studypath/decider';
 import type { EventStoreTables } from './event-store.migration';
+import { eventsAppended, onEventsCommitted } from './append-signal';
 import { ConcurrencyError } from './errors';
 import { LOG_START, type LogPosition } from './log-position';
 
@@ -77,6 +78,14 @@ export class PostgresEventStore {
   ) {
     this.events = `"${tables.schema}"."${tables.eventsTable}"`;
     this.streams = `"${tables.schema}".streams`;
+  }
+
+  /**
+   * Calls `listener` whenever this process has committed events to the log (after the commit of
+   * the transaction they were appended in): the relay's wake-up. Returns the undo.
+   */
+  onCommitted(listener: () => void): () => void {
+    return onEventsCommitted(this.dataSource, this.events, listener);
   }
 
   /**
@@ -158,6 +167,7 @@ export class PostgresEventStore {
         await this.streamVersion(streamId, options.manager),
       );
     }
+    eventsAppended(this.dataSource, this.events, options.manager);
     // The rows are the events given, validated against the catalog: typed as they were given.
     const envelopes = rows
       .map(toEnvelope)

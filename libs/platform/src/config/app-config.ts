@@ -81,6 +81,8 @@ export interface AppConfig {
   };
   /** How often the path service looks for tasks to expire. */
   taskExpiryIntervalMs: number;
+  /** Hint requests a user may make in any 24 hours, across their tasks (HINT_DAILY_CAP). */
+  hintDailyCap: number;
   /** How often the analytics service looks for review cards that are due. */
   reviewDueIntervalMs: number;
   /** Rate limits, long-poll caps, CORS, proxies and who sees the detailed /health report. */
@@ -88,3 +90,6 @@ export interface AppConfig {
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
+
+/** Hint requests a user may make in any 24 hours when HINT_DAILY_CAP is not set. */
+export const DEFAULT_HINT_DAILY_CAP = 40;

@@ -198,6 +198,13 @@ export class Environment {
 
   @IsOptional()
   @Transform(toInt)
+  @IsInt({ message: 'HINT_DAILY_CAP must be an integer between 1 and 10000' })
+  @Min(1, { message: 'HINT_DAILY_CAP must be an integer between 1 and 10000' })
+  @Max(10_000, { message: 'HINT_DAILY_CAP must be an integer between 1 and 10000' })
+  HINT_DAILY_CAP?: number;
+
+  @IsOptional()
+  @Transform(toInt)
   @IsInt({ message: 'REVIEW_DUE_INTERVAL_MS must be an integer between 1000 and 86400000' })
   @Min(1000, { message: 'REVIEW_DUE_INTERVAL_MS must be an integer between 1000 and 86400000' })
   @Max(86_400_000, {

@@ -5,7 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { DEV_TOKEN_ISSUER } from '../auth/dev-keys';
 import { loadHttpEdgeConfig } from '../http/http-edge.config';
-import type { AppConfig, AuthConfig } from './app-config';
+import { DEFAULT_HINT_DAILY_CAP, type AppConfig, type AuthConfig } from './app-config';
 import { Environment, type ProcessRole } from './environment';
 
 /** Thrown when the environment is invalid; its message lists every bad or missing variable. */
@@ -150,6 +150,7 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
       runnerUrl: env.CODE_RUNNER_URL ?? null,
     },
     taskExpiryIntervalMs: env.TASK_EXPIRY_INTERVAL_MS ?? 60_000,
+    hintDailyCap: env.HINT_DAILY_CAP ?? DEFAULT_HINT_DAILY_CAP,
     reviewDueIntervalMs: env.REVIEW_DUE_INTERVAL_MS ?? 60_000,
     edge: edge.edge,
     auth: authConfig(env),

@@ -29,6 +29,8 @@ import { MAX_CODE_BYTES } from './http/task.dto';
 import { PathDatabase } from './path.database';
 import { PathServiceModule } from './path-service.module';
 
+const HINT_CAP = 4;
+
 const pathService: ProcessDefinition = {
   name: 'path-service',
   role: 'service',
@@ -109,7 +111,8 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
     service = await startTestProcess(pathService, {
       databases: [PathDatabase],
       // The concurrency tests submit 100 times at once as one user, far above the default limit.
-      env: { RATE_LIMIT_SUBMIT: '1000/1m' },
+      // A small daily hint cap, which no other test here reaches (each user asks 3 at most).
+      env: { RATE_LIMIT_SUBMIT: '1000/1m', HINT_DAILY_CAP: String(HINT_CAP) },
     });
     connection = new KafkaConnection({
       brokers: (process.env.KAFKA_BROKERS as string).split(','),
@@ -581,6 +584,86 @@ describe('path service over HTTP (real PostgreSQL, Redis and Kafka)', () => {
       details: { retry_after_seconds: retryAfter },
     });
     expect((await call('GET', `/v1/study-tasks/${taskId}`, user)).body.hints_used).toBe(1);
+  });
+
+  it(`caps a user's hints at ${HINT_CAP} in any 24 hours across tasks: 429 with Retry-After until the oldest leaves the window`, async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    await propose(user, pathId, [
+      'graph-courier-reach',
+      'graph-largest-spill',
+      'graph-courier-reach',
+    ]);
+    const [a, b, c] = (await tasksOf(user, pathId, 3)).map((t) => t.id as string);
+    if (!a || !b || !c) throw new Error('three tasks');
+    const commands = service.running.app.get(TaskCommands);
+    const ago = (seconds: number): Date => new Date(Date.now() - seconds * 1000);
+    const deliver = (taskId: string, hintRequestId: string, level: number) =>
+      commands.apply(
+        taskId,
+        { type: 'deliver_hint', hintRequestId, level, content: 'a hint' },
+        { userId: user },
+      );
+    // One request 25 hours ago (out of the window), then three within it: 23 h 59 min, 2 h and
+    // 1 h ago.
+    const old = randomUUID();
+    await commands.requestHint(user, a, old, ago(25 * 3600));
+    await deliver(a, old, 1);
+    const oldest = randomUUID();
+    await commands.requestHint(user, a, oldest, ago(23 * 3600 + 59 * 60));
+    await deliver(a, oldest, 2);
+    for (const [taskId, seconds] of [
+      [b, 2 * 3600],
+      [c, 3600],
+    ] as const) {
+      const id = randomUUID();
+      await commands.requestHint(user, taskId, id, ago(seconds));
+      await deliver(taskId, id, 1);
+    }
+
+    // The fourth in the window is allowed; the fifth, on any task, is not.
+    expect(await call('POST', `/v1/study-tasks/${a}/hint`, user)).toMatchObject({
+      status: 202,
+      body: { level: 3 },
+    });
+    const refused = await fetch(`${service.running.url}/v1/study-tasks/${b}/hint`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${testToken(user)}` },
+    });
+    expect(refused.status).toBe(429);
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    // The oldest request in the window leaves it in about a minute.
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    expect(await refused.json()).toMatchObject({
+      statusCode: 429,
+      message: `you have asked for ${HINT_CAP} hints within 24 hours, the most allowed: the next is possible in ${retryAfter} s`,
+      details: { retry_after_seconds: retryAfter, daily_cap: HINT_CAP },
+    });
+    // Nothing recorded for the refused request; hints_used counts delivered hints.
+    const task = await call('GET', `/v1/study-tasks/${b}`, user);
+    expect(task.body.hints_used).toBe(1);
+
+    // Once the oldest has left the window, the next request passes.
+    await expect(
+      commands.requestHint(user, b, randomUUID(), new Date(Date.now() + 61_000)),
+    ).resolves.toBe(2);
+  });
+
+  it("holds a user's concurrent hint requests to the daily cap: exactly the cap passes", async () => {
+    const user = `user-${randomUUID()}`;
+    const pathId = await newPath(user);
+    const problems = Array.from({ length: HINT_CAP + 3 }, (_, i) =>
+      i % 2 === 0 ? 'graph-courier-reach' : 'graph-largest-spill',
+    );
+    await propose(user, pathId, problems);
+    const tasks = (await tasksOf(user, pathId, problems.length)).map((t) => t.id as string);
+    const answers = await Promise.all(
+      tasks.map((taskId) => call('POST', `/v1/study-tasks/${taskId}/hint`, user)),
+    );
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses.filter((status) => status === 202)).toHaveLength(HINT_CAP);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(problems.length - HINT_CAP);
   });
 
   it('lets a hint never delivered block the task for 60 s only, and gives no hint beyond level 3', async () => {

@@ -33,7 +33,15 @@ describe("the path service's schema (real PostgreSQL)", () => {
   }
 
   it('migrates up, down to nothing, and up again', async () => {
-    const all = ['checkpoints', 'inbox', 'streams', 'study_paths', 'study_tasks', 'task_events'];
+    const all = [
+      'checkpoints',
+      'hint_requests',
+      'inbox',
+      'streams',
+      'study_paths',
+      'study_tasks',
+      'task_events',
+    ];
     await migrateServiceSchema(dataSource, silent);
     expect(await tables()).toEqual(all);
 

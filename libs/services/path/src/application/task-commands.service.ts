@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EventData, TasksProposed } from '@studypath/contracts';
 import {
   ConcurrencyError,
@@ -6,9 +6,15 @@ import {
   InjectEventStore,
   type PostgresEventStore,
 } from '@studypath/event-store';
-import { deterministicUuid, InjectDataSource } from '@studypath/platform';
+import {
+  APP_CONFIG,
+  deterministicUuid,
+  InjectDataSource,
+  type AppConfig,
+} from '@studypath/platform';
 import type { DataSource, EntityManager } from 'typeorm';
-import { IllegalTransitionError } from '../domain/domain-errors';
+import { HintDailyCapError, IllegalTransitionError } from '../domain/domain-errors';
+import { HINT_CAP_WINDOW_MS, secondsUntilHintAllowed, type HintUsage } from '../domain/hint-cap';
 import { taskDecider, type TaskCommand } from '../domain/task.decider';
 import { PathProjector } from '../projections/path.projector';
 import type { StudyTaskRow } from '../projections/path.repository';
@@ -30,6 +36,7 @@ export class TaskCommands {
     @InjectDataSource('path') private readonly dataSource: DataSource,
     private readonly projector: PathProjector,
     private readonly queries: TaskQueries,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'hintDailyCap'>,
   ) {}
 
   /** A user's command on their own task: another user's task is not found. */
@@ -48,10 +55,25 @@ export class TaskCommands {
     code?: string,
   ): Promise<number> {
     await this.queries.mustFind(userId, taskId);
-    const events = await this.run(
-      taskId,
-      { type: 'request_hint', hintRequestId, now, ...(code === undefined ? {} : { code }) },
-      { userId },
+    const command: TaskCommand = {
+      type: 'request_hint',
+      hintRequestId,
+      now,
+      ...(code === undefined ? {} : { code }),
+    };
+    // The daily cap spans the user's tasks: the count and the request are one transaction, and
+    // the user's concurrent requests wait for each other (a lock on the user), so none slips past.
+    const events = await this.withConflictRetries(() =>
+      this.dataSource.transaction(async (manager) => {
+        await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hint-cap:${userId}`]);
+        const wait = secondsUntilHintAllowed(
+          await this.hintUsage(userId, now, manager),
+          this.config.hintDailyCap,
+          now,
+        );
+        if (wait !== undefined) throw new HintDailyCapError(this.config.hintDailyCap, wait);
+        return this.run(taskId, command, { userId, manager });
+      }),
     );
     const [level] = events.flatMap((e) =>
       e.event_type === 'task.hint_requested' ? [e.data.level] : [],
@@ -106,6 +128,26 @@ export class TaskCommands {
       }
     }
     return created;
+  }
+
+  private async hintUsage(userId: string, now: Date, manager: EntityManager): Promise<HintUsage> {
+    const [row] = (await manager.query(
+      `SELECT count(*)::int AS used, min(requested_at) AS oldest FROM path.hint_requests
+        WHERE user_id = $1 AND requested_at > $2`,
+      [userId, new Date(now.getTime() - HINT_CAP_WINDOW_MS)],
+    )) as { used: number; oldest: Date | null }[];
+    return { used: row?.used ?? 0, oldest: row?.oldest ?? null };
+  }
+
+  /** Runs a command's own transaction again when another writer got to its stream first. */
+  private async withConflictRetries<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work();
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
+      }
+    }
   }
 
   private async run(taskId: string, command: TaskCommand, context: CommandContext) {

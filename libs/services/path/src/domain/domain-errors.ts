@@ -24,11 +24,23 @@ export class HintTooSoonError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    details: Record<string, unknown> = {},
   ) {
-    super(message, { retry_after_seconds: retryAfterSeconds });
+    super(message, { retry_after_seconds: retryAfterSeconds, ...details });
   }
 }
 
 export class InvalidCommandError extends DomainError {
   readonly status = 400;
+}
+
+/** The user asked for their daily cap of hints within the last 24 hours (429, Retry-After). */
+export class HintDailyCapError extends HintTooSoonError {
+  constructor(cap: number, retryAfterSeconds: number) {
+    super(
+      `you have asked for ${cap} hints within 24 hours, the most allowed: the next is possible in ${retryAfterSeconds} s`,
+      retryAfterSeconds,
+      { daily_cap: cap },
+    );
+  }
 }

@@ -181,7 +181,7 @@ export class StudyTasksController {
   })
   @ApiTooManyRequestsResponse({
     type: ErrorResponse,
-    description: `Within ${HINT_MIN_INTERVAL_MS / 1000} s of the task's last hint request; retry after Retry-After seconds`,
+    description: `Within ${HINT_MIN_INTERVAL_MS / 1000} s of the task's last hint request, or past your daily cap of hint requests in any 24 hours (HINT_DAILY_CAP, details.daily_cap); retry after Retry-After seconds`,
   })
   async hint(
     @CurrentUser() user: AuthenticatedUser,

@@ -146,6 +146,15 @@ export class PathProjector {
         return;
       }
       case 'task.hint_requested':
+        // Counted against the user's daily cap from now; in hints_used once delivered.
+        await manager.query(
+          `INSERT INTO path.hint_requests (hint_request_id, user_id, task_id, requested_at)
+           VALUES ($1, $2, $3, $4) ON CONFLICT (hint_request_id) DO NOTHING`,
+          [event.data.hint_request_id, event.user_id, event.data.task_id, event.occurred_at],
+        );
+        await update(manager, TASKS, event.data.task_id, '', [], version, at);
+        return;
+      case 'task.hint_delivered':
         await update(
           manager,
           TASKS,
@@ -156,7 +165,6 @@ export class PathProjector {
           at,
         );
         return;
-      case 'task.hint_delivered':
       case 'task.expired':
       case 'task.skipped':
         await update(manager, TASKS, event.data.task_id, '', [], version, at);

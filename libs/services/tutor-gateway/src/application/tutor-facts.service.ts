@@ -144,8 +144,9 @@ export class TutorFacts {
       level,
       requested_at: new Date(event.occurred_at),
     });
-    // A redelivered request whose hint a stopped run began: its readers start the text again.
-    if (!started) await this.streams.hub.append(hintId, { type: 'reset' });
+    // Readers waiting for the request may follow now; a redelivered request whose hint a
+    // stopped run began tells its readers to start the text again.
+    await this.streams.hub.append(hintId, { type: started ? 'started' : 'reset' });
     // The problem and the hint are fetched and written before the transaction: no network call
     // (the problem bank, the LLM) holds it open. A redelivery may write the hint again; the inbox
     // keeps one, and the stream's `done` carries the one kept.

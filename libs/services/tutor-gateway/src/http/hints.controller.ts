@@ -51,8 +51,6 @@ export class HintResponse {
   delivered_at!: string | null;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 @ApiTags('hints')
 @ApiBearerAuth()
 @ApiUnauthorizedResponse({ type: ErrorResponse, description: 'Missing, expired or invalid token' })
@@ -108,11 +106,14 @@ export class HintsController {
     }
     const closed = new AbortController();
     request.on('close', () => closed.abort());
-    // The request may still be on its way to the tutor-gateway: wait a little for it.
     let hint = await this.repository.findHint(user.id, id);
-    for (let waited = 0; !hint && waited < WAIT_FOR_REQUEST_MS && !closed.signal.aborted;) {
-      await sleep(200);
-      waited += 200;
+    if (!hint && !closed.signal.aborted) {
+      // The request may still be on its way to the tutor-gateway: wait (without polling) for
+      // its stream's first entry, written once the hint is stored as generating, then look again.
+      await this.firstEntry(
+        id,
+        AbortSignal.any([closed.signal, AbortSignal.timeout(WAIT_FOR_REQUEST_MS)]),
+      );
       hint = await this.repository.findHint(user.id, id);
     }
     if (!hint) throw new NotFoundException(`hint ${id} not found`);
@@ -155,6 +156,7 @@ export class HintsController {
             send('done', 'done', doneData(entry));
             return;
           }
+          if (entry.type === 'started') continue; // for readers waiting for the request
           if (entry.type === 'chunk') send('chunk', entryId, { text: entry.text });
           else if (entry.type === 'reset') send('reset', entryId, {});
           else {
@@ -173,6 +175,25 @@ export class HintsController {
     } finally {
       clearInterval(heartbeat);
       response.end();
+    }
+  }
+
+  /** Waits until the hint's stream has an entry, or the signal ends the wait. */
+  private async firstEntry(hintId: string, signal: AbortSignal): Promise<void> {
+    const reading = new AbortController();
+    const stop = () => reading.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    const entries = this.streams.hub
+      .read(hintId, { signal: reading.signal })
+      [Symbol.asyncIterator]();
+    try {
+      await entries.next();
+      await entries.return?.();
+    } catch {
+      // Redis away: the caller looks the hint up once more and answers from that.
+    } finally {
+      signal.removeEventListener('abort', stop);
+      reading.abort();
     }
   }
 }

@@ -123,9 +123,15 @@ export function describeHintStreamHubContract(name: string, createHub: HintStrea
       ]);
     });
 
-    it('carries a reset through, in its place, and reads on past it to done', async () => {
+    it('carries started and reset through, in their places, and reads on past them to done', async () => {
       const hintId = randomUUID();
-      const entries = [chunk('half of an LLM'), { type: 'reset' } as const, chunk('Whole.'), DONE];
+      const entries: HintStreamEntry[] = [
+        { type: 'started' },
+        chunk('half of an LLM'),
+        { type: 'reset' },
+        chunk('Whole.'),
+        DONE,
+      ];
       const ids = await appendAll(hintId, entries);
 
       const records = await readAll(hub, hintId);

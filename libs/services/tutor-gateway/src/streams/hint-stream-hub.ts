@@ -10,6 +10,8 @@ export type HintSource = 'llm' | 'builtin';
  * reader's text is the chunks after the last reset.
  */
 export type HintStreamEntry =
+  /** The tutor-gateway has the request (the hint is stored as generating): for waiting readers. */
+  | { type: 'started' }
   | { type: 'chunk'; text: string }
   | { type: 'reset' }
   | { type: 'done'; content: string; level: TutorHintLevel; source: HintSource }

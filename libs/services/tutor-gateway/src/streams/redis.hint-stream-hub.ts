@@ -176,6 +176,8 @@ function encodeEntry(entry: HintStreamEntry): string[] {
   switch (entry.type) {
     case 'chunk':
       return ['type', 'chunk', 'text', entry.text];
+    case 'started':
+      return ['type', 'started'];
     case 'reset':
       return ['type', 'reset'];
     case 'done':
@@ -228,8 +230,13 @@ function decodeReply(
   });
 }
 
+function isEntryType(type: string | undefined): type is HintStreamEntry['type'] {
+  return type !== undefined && Object.hasOwn(ENTRY_FIELDS, type);
+}
+
 const ENTRY_FIELDS: Readonly<Record<HintStreamEntry['type'], readonly string[]>> = {
   chunk: ['type', 'text'],
+  started: ['type'],
   reset: ['type'],
   done: ['type', 'content', 'level', 'source'],
   error: ['type', 'message'],
@@ -249,8 +256,7 @@ function decodeEntry(
     values.set(name, value);
   }
   const type = values.get('type');
-  if (type !== 'chunk' && type !== 'reset' && type !== 'done' && type !== 'error')
-    throw malformed('unknown type');
+  if (!isEntryType(type)) throw malformed('unknown type');
   const expected = ENTRY_FIELDS[type];
   if (values.size !== expected.length || !expected.every((name) => values.has(name))) {
     throw malformed(`a ${type} entry has fields ${expected.join(', ')}`);
@@ -259,6 +265,7 @@ function decodeEntry(
   switch (type) {
     case 'chunk':
       return { type, text: field('text') };
+    case 'started':
     case 'reset':
       return { type };
     case 'error':
