@@ -314,8 +314,10 @@ describe('LLM faults while a hint is written (path, task-generation and tutor-ga
   let e2e: TestProcess;
   let llm: FakeOpenAi;
   const call: HttpCall = (...args) => e2e.call(...args);
+  /** A first-token timeout shorter than the default, so the slow cases take seconds, not tens. */
+  const firstTokenTimeoutMs = 1_500;
   /** Past the first-token timeout of every attempt. */
-  const slow = LLM_TUTOR_DEFAULTS.firstTokenTimeoutMs + 2_000;
+  const slow = firstTokenTimeoutMs + 2_000;
   const attempts = 1 + LLM_TUTOR_DEFAULTS.maxRetries;
 
   beforeAll(async () => {
@@ -324,6 +326,7 @@ describe('LLM faults while a hint is written (path, task-generation and tutor-ga
     // Read while the application is built, like every TUTOR_LLM_* setting.
     process.env.TUTOR_LLM_URL = llm.baseUrl;
     process.env.TUTOR_LLM_MODEL = 'fake-tutor';
+    process.env.TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS = String(firstTokenTimeoutMs);
     e2e = await startTestProcess(
       {
         name: 'e2e-hint-resilience',
@@ -337,6 +340,7 @@ describe('LLM faults while a hint is written (path, task-generation and tutor-ga
   afterAll(async () => {
     delete process.env.TUTOR_LLM_URL;
     delete process.env.TUTOR_LLM_MODEL;
+    delete process.env.TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS;
     await e2e?.stop();
     await llm?.stop();
   });

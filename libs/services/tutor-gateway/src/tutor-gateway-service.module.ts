@@ -31,7 +31,7 @@ import { TutorGatewayDatabase, TutorGatewayEventStore } from './tutor-gateway.da
       useFactory: (): LlmTutorClient | null => {
         const { llm, problems } = loadLlmTutorConfig(process.env);
         if (problems.length > 0) throw new ConfigError(problems);
-        return llm ? new LlmTutorClient(llm) : null;
+        return llm ? new LlmTutorClient(llm, llm.timeouts) : null;
       },
     },
   ],

@@ -52,6 +52,39 @@ describe('loadLlmTutorConfig', () => {
     ).toEqual([expect.stringContaining('must not carry credentials')]);
   });
 
+  it('reads the timeouts, each within its bounds, the first token before the whole hint', () => {
+    const base = { TUTOR_LLM_URL: 'http://127.0.0.1:11434/v1', TUTOR_LLM_MODEL: 'llama3.1:8b' };
+    expect(
+      loadLlmTutorConfig({
+        ...base,
+        TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS: '20000',
+        TUTOR_LLM_TIMEOUT_MS: '120000',
+      }).llm?.timeouts,
+    ).toEqual({ firstTokenTimeoutMs: 20_000, totalTimeoutMs: 120_000 });
+    expect(
+      loadLlmTutorConfig({
+        ...base,
+        TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS: '5s',
+        TUTOR_LLM_TIMEOUT_MS: '0',
+      }).problems,
+    ).toEqual([
+      'TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS must be an integer of milliseconds between 100 and 120000',
+      'TUTOR_LLM_TIMEOUT_MS must be an integer of milliseconds between 1000 and 600000',
+    ]);
+    expect(
+      loadLlmTutorConfig({
+        ...base,
+        TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS: '30000',
+        TUTOR_LLM_TIMEOUT_MS: '30000',
+      }).problems,
+    ).toEqual([
+      'TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS must be less than TUTOR_LLM_TIMEOUT_MS (the whole hint)',
+    ]);
+    expect(loadLlmTutorConfig({ TUTOR_LLM_TIMEOUT_MS: '60000' }).problems).toEqual([
+      expect.stringContaining('TUTOR_LLM_TIMEOUT_MS is set but TUTOR_LLM_URL is not'),
+    ]);
+  });
+
   it('refuses a model name with spaces', () => {
     expect(
       loadLlmTutorConfig({ TUTOR_LLM_URL: 'http://localhost:8000/v1', TUTOR_LLM_MODEL: 'my model' })

@@ -5,14 +5,22 @@ export interface LlmTutorConfig {
   model: string;
   /** Optional: local servers (Ollama, llama.cpp, vLLM) usually need none. */
   apiKey: string | null;
+  /** TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS and TUTOR_LLM_TIMEOUT_MS; the client's defaults when unset. */
+  timeouts?: { firstTokenTimeoutMs?: number; totalTimeoutMs?: number };
 }
+
+/** The timeout settings: each an integer of milliseconds within its bounds. */
+const TIMEOUTS = [
+  ['TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS', 'firstTokenTimeoutMs', 100, 120_000],
+  ['TUTOR_LLM_TIMEOUT_MS', 'totalTimeoutMs', 1_000, 600_000],
+] as const;
 
 const MODEL_NAME = /^[\w.:/@+-]{1,200}$/;
 const API_KEY = /^[\x21-\x7e]{1,4096}$/;
 
 /**
  * The tutor LLM's settings from the environment (TUTOR_LLM_URL, TUTOR_LLM_MODEL,
- * TUTOR_LLM_API_KEY), with every problem found so that `loadConfig` can report them together with
+ * TUTOR_LLM_API_KEY, TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS, TUTOR_LLM_TIMEOUT_MS), with every problem found so that `loadConfig` can report them together with
  * the rest. No TUTOR_LLM_URL means no LLM (`llm: null`): the built-in tutor answers every hint.
  */
 export function loadLlmTutorConfig(env: Record<string, string | undefined>): {
@@ -32,6 +40,7 @@ export function loadLlmTutorConfig(env: Record<string, string | undefined>): {
     for (const [name, set] of [
       ['TUTOR_LLM_MODEL', model],
       ['TUTOR_LLM_API_KEY', apiKey],
+      ...TIMEOUTS.map(([variable]) => [variable, value(variable)] as const),
     ] as const) {
       if (set !== undefined) {
         problems.push(
@@ -77,8 +86,31 @@ export function loadLlmTutorConfig(env: Record<string, string | undefined>): {
     problems.push('TUTOR_LLM_API_KEY must be printable characters without spaces (at most 4096)');
   }
 
+  const timeouts: NonNullable<LlmTutorConfig['timeouts']> = {};
+  for (const [name, option, min, max] of TIMEOUTS) {
+    const raw = value(name);
+    if (raw === undefined) continue;
+    const ms = /^\d{1,7}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(ms >= min && ms <= max)) {
+      problems.push(`${name} must be an integer of milliseconds between ${min} and ${max}`);
+    } else {
+      timeouts[option] = ms;
+    }
+  }
+  const { firstTokenTimeoutMs, totalTimeoutMs } = timeouts;
+  if (
+    firstTokenTimeoutMs !== undefined &&
+    totalTimeoutMs !== undefined &&
+    firstTokenTimeoutMs >= totalTimeoutMs
+  ) {
+    problems.push(
+      'TUTOR_LLM_FIRST_TOKEN_TIMEOUT_MS must be less than TUTOR_LLM_TIMEOUT_MS (the whole hint)',
+    );
+  }
+
   if (problems.length > 0 || baseUrl === undefined || model === undefined) {
     return { llm: null, problems };
   }
-  return { llm: { baseUrl, model, apiKey: apiKey ?? null }, problems };
+  const set = Object.keys(timeouts).length > 0 ? { timeouts } : {};
+  return { llm: { baseUrl, model, apiKey: apiKey ?? null, ...set }, problems };
 }
