@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { AnalyticsServiceModule } from '@studypath/analytics-service';
 import { runProcess } from '@studypath/platform';

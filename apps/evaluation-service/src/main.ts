@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { EvaluationServiceModule } from '@studypath/evaluation-service';
 import { runProcess } from '@studypath/platform';

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { PathServiceModule } from '@studypath/path-service';
 import { runProcess } from '@studypath/platform';

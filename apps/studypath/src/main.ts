@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import * as path from 'node:path';
 import { AnalyticsServiceModule } from '@studypath/analytics-service';

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { TaskGenerationServiceModule } from '@studypath/task-generation-service';
 import { runProcess } from '@studypath/platform';

@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { TutorGatewayServiceModule } from '@studypath/tutor-gateway-service';
 import { runProcess } from '@studypath/platform';

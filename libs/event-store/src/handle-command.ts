@@ -1,6 +1,7 @@
 import type { Enveloped, NewEvent } from '@studypath/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Decider } from '@studypath/decider';
+import { inSpan } from '@studypath/platform';
 import { ConcurrencyError } from './errors';
 import type { PostgresEventStore } from './postgres-event-store';
 
@@ -24,12 +25,48 @@ export interface CommandResult<Event, State> {
   version: number;
 }
 
+/** What a command is called in its span: its `type` when it has one (`submit`, `start`, ...). */
+function commandName(command: unknown): string {
+  const type = (command as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : 'command';
+}
+
 /**
  * The one way commands run: in a transaction, fold the stream, decide, append the new events under
  * the version that was read (so a concurrent change raises ConcurrencyError instead of being
- * overwritten), and update the inline projections before commit.
+ * overwritten), and update the inline projections before commit. One span per command: the events
+ * it appends record it as their traceparent, so their consumers continue the trace from here.
  */
-export async function handleCommand<Command, Event extends NewEvent, State>(
+export function handleCommand<Command, Event extends NewEvent, State>(
+  store: PostgresEventStore,
+  dataSource: DataSource,
+  streamId: string,
+  decider: Decider<Command, Event, State>,
+  command: Command,
+  options: HandleCommandOptions<Event>,
+): Promise<CommandResult<Event, State>> {
+  const name = commandName(command);
+  return inSpan(
+    `${options.streamType} ${name}`,
+    {
+      attributes: {
+        'studypath.command': name,
+        'studypath.stream_type': options.streamType,
+        'studypath.stream_id': streamId,
+      },
+    },
+    async (span) => {
+      const result = await runCommand(store, dataSource, streamId, decider, command, options);
+      span?.setAttribute(
+        'studypath.events',
+        result.events.map((e) => e.event_type),
+      );
+      return result;
+    },
+  );
+}
+
+async function runCommand<Command, Event extends NewEvent, State>(
   store: PostgresEventStore,
   dataSource: DataSource,
   streamId: string,

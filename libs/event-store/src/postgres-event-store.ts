@@ -6,7 +6,7 @@ import {
   type EventEnvelope,
   type NewEvent,
 } from '@studypath/contracts';
-import { currentTraceparent } from '@studypath/platform';
+import { traceparentFor } from '@studypath/platform';
 import type { Pool } from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Decider } from '@studypath/decider';
@@ -26,7 +26,11 @@ export interface AppendOptions {
   userId: string;
   correlationId?: string;
   causationId?: string | null;
-  /** Defaults to the active trace context (or a new trace). */
+  /**
+   * The trace of what the events react to (the event being handled); the active span is
+   * recorded instead when it is part of that trace (traceparentFor). Defaults to the active trace
+   * context (or a new trace).
+   */
   traceparent?: string;
   /** Append inside the caller's transaction (e.g. with an inline projection update). */
   manager?: EntityManager;
@@ -118,7 +122,7 @@ export class PostgresEventStore {
       JSON.stringify({
         correlation_id: options.correlationId ?? randomUUID(),
         causation_id: options.causationId ?? null,
-        traceparent: options.traceparent ?? currentTraceparent(),
+        traceparent: traceparentFor(options.traceparent),
       }),
       events.map((e) => e.event_id ?? randomUUID()),
       events.map((e) => e.event_type),

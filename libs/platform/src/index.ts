@@ -32,6 +32,8 @@ export {
   type JwksClientSettings,
 } from './auth/signing-keys';
 export * from './tracing/trace-context';
+export * from './logging/process.logger';
+export { stopTracing, tracingEnabled } from './tracing/start-tracing';
 export * from './http/error-response';
 export * from './http/error.filter';
 export * from './ids/deterministic-uuid';

@@ -5,6 +5,7 @@ import { BundledCatalog } from './bundled-catalog';
 import { HttpProblemBank } from './http/http-problem-bank';
 import { PROBLEM_BANK_CONFIG, ProblemBankModule } from './problem-bank.module';
 import { ProblemBank } from './problem-bank.port';
+import { TracedProblemBank } from './traced-problem-bank';
 
 /** What PlatformModule gives every process: the cache and the health registry. */
 @Global()
@@ -26,7 +27,8 @@ describe('ProblemBankModule', () => {
     const second = await build(ProblemBankModule.forRoot({ env: {} }));
 
     const bank = first.get(ProblemBank);
-    expect(bank).toBeInstanceOf(BundledCatalog);
+    expect(bank).toBeInstanceOf(TracedProblemBank);
+    expect((bank as TracedProblemBank).bank).toBeInstanceOf(BundledCatalog);
     expect(second.get(ProblemBank)).toBe(bank);
     expect(first.get(PROBLEM_BANK_CONFIG)).toEqual({ kind: 'bundled' });
     expect(first.get(HealthRegistry).all()).toEqual([]);
@@ -36,7 +38,9 @@ describe('ProblemBankModule', () => {
   it('provides the HTTP bank with the platform cache and registers it on /health', async () => {
     const app = await build(ProblemBankModule.forRoot({ env: HTTP_ENV }));
 
-    const bank = app.get(ProblemBank);
+    const traced = app.get(ProblemBank);
+    expect(traced).toBeInstanceOf(TracedProblemBank);
+    const bank = (traced as TracedProblemBank).bank;
     expect(bank).toBeInstanceOf(HttpProblemBank);
     expect(app.get(HealthRegistry).all()).toEqual([bank]);
     expect(await (bank as HttpProblemBank).checkHealth()).toMatchObject({

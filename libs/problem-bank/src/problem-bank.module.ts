@@ -4,6 +4,7 @@ import { BundledCatalog } from './bundled-catalog';
 import { HttpProblemBank } from './http/http-problem-bank';
 import { loadProblemBankConfig, type ProblemBankConfig } from './problem-bank.config';
 import { ProblemBank } from './problem-bank.port';
+import { TracedProblemBank } from './traced-problem-bank';
 
 /** The validated PROBLEM_BANK_* configuration, for whoever needs to know which bank is in use. */
 export const PROBLEM_BANK_CONFIG = Symbol('PROBLEM_BANK_CONFIG');
@@ -13,11 +14,11 @@ export interface ProblemBankModuleOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-let bundled: BundledCatalog | undefined;
+let bundled: TracedProblemBank | undefined;
 
 /** The bundled catalog, loaded once per process and shared: it is read-only. */
-function sharedBundledCatalog(): BundledCatalog {
-  return (bundled ??= new BundledCatalog());
+function sharedBundledCatalog(): TracedProblemBank {
+  return (bundled ??= new TracedProblemBank(new BundledCatalog(), 'bundled'));
 }
 
 function createProblemBank(
@@ -33,7 +34,7 @@ function createProblemBank(
     cache,
   });
   health.register(bank);
-  return bank;
+  return new TracedProblemBank(bank, 'http');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { inSpan } from '@studypath/platform';
 import type { Comparator, FunctionSignature } from '@studypath/problem-bank';
 
 export type RunStatus =
@@ -55,6 +56,38 @@ export interface SandboxLimits {
   processes: number;
   fileSizeKb: number;
   outputKb: number;
+}
+
+/**
+ * One run as a span (`sandbox run`, a child of the active one): the language, the number of tests,
+ * and what came of it; a runner that throws marks it as an error. The code is never recorded.
+ */
+export function traceRun(
+  runner: string,
+  request: RunRequest,
+  run: () => Promise<RunResult>,
+): Promise<RunResult> {
+  return inSpan(
+    'sandbox run',
+    {
+      attributes: {
+        'studypath.sandbox.runner': runner,
+        'studypath.sandbox.language': request.language,
+        'studypath.sandbox.tests': request.tests.length,
+      },
+    },
+    async (span) => {
+      const result = await run();
+      span?.setAttributes({
+        'studypath.sandbox.status': result.status,
+        'studypath.sandbox.passed': result.passed,
+        ...(result.runtime_ms === null
+          ? {}
+          : { 'studypath.sandbox.runtime_ms': result.runtime_ms }),
+      });
+      return result;
+    },
+  );
 }
 
 /** Runs untrusted code against tests. The evaluation service codes against this port. */

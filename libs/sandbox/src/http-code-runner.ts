@@ -1,4 +1,4 @@
-import { CodeRunner, type RunRequest, type RunResult } from './code-runner';
+import { CodeRunner, traceRun, type RunRequest, type RunResult } from './code-runner';
 
 const STATUSES = new Set([
   'passed',
@@ -48,7 +48,11 @@ export class HttpCodeRunner extends CodeRunner {
     };
   }
 
-  async run(request: RunRequest): Promise<RunResult> {
+  run(request: RunRequest): Promise<RunResult> {
+    return traceRun('http', request, () => this.runRemotely(request));
+  }
+
+  private async runRemotely(request: RunRequest): Promise<RunResult> {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.timeoutMs ?? 60_000);
     try {

@@ -14,7 +14,13 @@ import {
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { constants as osConstants } from 'node:os';
-import { CodeRunner, type RunRequest, type RunResult, type SandboxLimits } from './code-runner';
+import {
+  CodeRunner,
+  traceRun,
+  type RunRequest,
+  type RunResult,
+  type SandboxLimits,
+} from './code-runner';
 import type { Readable, Writable } from 'node:stream';
 import {
   buildCommand,
@@ -171,13 +177,15 @@ export class LocalSandbox extends CodeRunner {
     );
   }
 
-  async run(request: RunRequest): Promise<RunResult> {
-    await this.slots.acquire();
-    try {
-      return await this.runNow(request);
-    } finally {
-      this.slots.release();
-    }
+  run(request: RunRequest): Promise<RunResult> {
+    return traceRun(this.options.mode, request, async () => {
+      await this.slots.acquire();
+      try {
+        return await this.runNow(request);
+      } finally {
+        this.slots.release();
+      }
+    });
   }
 
   private infrastructureError(request: RunRequest, detail: string): RunResult {

@@ -11,6 +11,7 @@ export * from './infra/test-database';
 export * from './process/ask-hint';
 export * from './process/child-process';
 export * from './process/http-call';
+export * from './process/otlp-receiver';
 export * from './process/polling';
 export * from './process/sse-client';
 export * from './process/test-process';

@@ -1,11 +1,12 @@
 import { eventCatalog, type EventCatalog, type EventEnvelope } from '@studypath/contracts';
-import { continueTrace } from '@studypath/platform';
+import { continueTrace, endSpanWithError, startSpanUnder } from '@studypath/platform';
 import {
   NonRetriableError,
   type IncomingMessage,
   type MessageBus,
   type OutgoingMessage,
 } from '../bus/message-bus';
+import { processSpan, sendSpan, type ConsumerIdentity } from './event-spans';
 
 /** Message headers of every event: a consumer can route and trace without parsing the value. */
 export const EventHeaders = {
@@ -80,22 +81,43 @@ export function decodeEvent(
   }
 }
 
-/** A RelayPublisher over the bus: each event to its topic, keyed by user, in order. */
+/**
+ * A RelayPublisher over the bus: each event to its topic, keyed by user, in order. Each event's
+ * publish is a producer span (`send <topic>`) in the event's own trace, under the span that
+ * appended it, however much later the relay publishes it.
+ */
 export function eventPublisher(bus: MessageBus, catalog: EventCatalog = eventCatalog) {
-  return (events: EventEnvelope[]): Promise<void> =>
-    bus.publish(events.map((e) => encodeEvent(e, catalog)));
+  return async (events: EventEnvelope[]): Promise<void> => {
+    const messages = events.map((e) => encodeEvent(e, catalog));
+    const spans = events.map((event, i) => {
+      const message = messages[i] as OutgoingMessage;
+      return startSpanUnder(
+        event.traceparent,
+        sendSpan(event, message.topic, bus.transport, Buffer.byteLength(message.value)),
+      );
+    });
+    try {
+      await bus.publish(messages);
+    } catch (error) {
+      for (const span of spans) if (span) endSpanWithError(span, error);
+      throw error;
+    }
+    for (const span of spans) span?.end();
+  };
 }
 
 /**
  * A message handler that routes events by type: `route` names the target of an event type (or
  * nothing, and the message is skipped), `handle` runs it. The event_type header is the one filter,
  * applied before decoding; the decoded event must agree with it. A message without the header is
- * decoded first, then routed. The target runs as the next hop of the event's trace.
+ * decoded first, then routed. The target runs as the next hop of the event's trace: given who
+ * consumes, a consumer span (`process <topic>`) whose parent is the span that appended the event.
  */
 export function dispatchEvents<T>(
   route: (eventType: string) => T | undefined,
   handle: (target: T, event: EventEnvelope, message: IncomingMessage) => Promise<void>,
   catalog: EventCatalog = eventCatalog,
+  consumer?: ConsumerIdentity,
 ) {
   return async (message: IncomingMessage): Promise<void> => {
     const header = message.headers[EventHeaders.eventType];
@@ -108,8 +130,10 @@ export function dispatchEvents<T>(
     }
     const target = route(event.event_type);
     if (target === undefined) return;
-    await continueTrace(event.traceparent ?? message.headers[EventHeaders.traceparent], () =>
-      handle(target, event, message),
+    await continueTrace(
+      event.traceparent ?? message.headers[EventHeaders.traceparent],
+      () => handle(target, event, message),
+      consumer && processSpan(event, message, consumer),
     );
   };
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
-import { TOPIC_PARTITIONS } from '@studypath/contracts';
+import { eventCatalog, TOPIC_PARTITIONS } from '@studypath/contracts';
 import { APP_CONFIG, type AppConfig } from '@studypath/platform';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { BusReadiness } from '../bus/bus-readiness';
@@ -113,6 +113,8 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
             const result: unknown = await handler(event, new BusContext([message, name]));
             if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
           },
+          eventCatalog,
+          { group: name, system: this.bus.transport },
         ),
       });
       this.subscriptions.push(subscription);

@@ -25,6 +25,8 @@ import {
 } from './dependencies';
 import { startEventHandlers, stopEventHandlers } from './event-transport';
 import { ProcessHttpServer } from './process-http-server';
+import { ProcessLogger } from '../logging/process.logger';
+import { stopTracing } from '../tracing/start-tracing';
 
 export interface PreparedProcess {
   /** The configuration the application is built with (e.g. with the embedded database's URL). */
@@ -187,7 +189,7 @@ export async function startProcess(
     env,
     longestHandlerMs: definition.longestHandlerMs,
   });
-  const logger = new ConsoleLogger(definition.name, {
+  const logger = new ProcessLogger(definition.name, {
     logLevels: loaded.logLevels,
     json: loaded.role === 'service' && loaded.environment === 'production',
   });
@@ -247,16 +249,20 @@ export async function runProcess(definition: ProcessDefinition): Promise<void> {
       process.exit(1);
     }, process_.config.shutdownTimeoutMs);
     timer.unref();
-    process_.shutdown().then(
-      () => {
-        logger.log('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`);
-        process.exit(1);
-      },
-    );
+    // The spans of the shutdown itself are exported last.
+    process_
+      .shutdown()
+      .finally(stopTracing)
+      .then(
+        () => {
+          logger.log('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error(`shutdown failed: ${String(error)}`);
+          process.exit(1);
+        },
+      );
   };
   // Installed before anything starts, so that no signal finds the process without its handler.
   const onSignal = (signal: NodeJS.Signals): void => {

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { inSpan } from '@studypath/platform';
 import {
   buildTutorContext,
   builtinHint,
@@ -67,7 +68,28 @@ export class Tutor {
    * before the hint is complete), and a reset before the built-in hint when some of the LLM's
    * went out first. The returned hint is the one that counts.
    */
-  async write(request: HintRequest, output: HintOutput = NOWHERE): Promise<WrittenHint> {
+  write(request: HintRequest, output: HintOutput = NOWHERE): Promise<WrittenHint> {
+    return inSpan(
+      'tutor hint',
+      {
+        attributes: {
+          'studypath.hint.level': request.level,
+          'studypath.hint.llm_configured': this.llm !== null,
+        },
+      },
+      async (span) => {
+        const hint = await this.writeHint(request, output);
+        span?.setAttributes({
+          'studypath.hint.source': hint.source,
+          ...(hint.model ? { 'studypath.hint.model': hint.model } : {}),
+          ...(hint.fallback ? { 'studypath.hint.fallback': hint.fallback } : {}),
+        });
+        return hint;
+      },
+    );
+  }
+
+  private async writeHint(request: HintRequest, output: HintOutput): Promise<WrittenHint> {
     let released = 0;
     const builtin = async (fallback?: FallbackReason): Promise<WrittenHint> => {
       const content = builtinHint({
