@@ -30,7 +30,10 @@ class RelayLifecycle implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly relay: OutboxRelay,
     private readonly readiness: BusReadiness,
-  ) {}
+  ) {
+    // Stopped before the handlers drain: events they commit meanwhile wait in the log.
+    readiness.beforeClose(() => this.onModuleDestroy());
+  }
 
   onApplicationBootstrap(): void {
     // Not awaited: the application finishes starting while the relay waits for the subscriptions.

@@ -35,6 +35,40 @@ describe('InProcessBus', () => {
     await local.close();
   });
 
+  it('refuses to publish a topic one of whose groups has stopped, whole, until it subscribes again', async () => {
+    const local = new InProcessBus(1);
+    await local.ensureTopics([
+      { name: 't', partitions: 1 },
+      { name: 'u', partitions: 1 },
+    ]);
+    const got: string[] = [];
+    await local.subscribe({
+      group: 'stays',
+      topics: ['t', 'u'],
+      handler: async (m) => void got.push(m.value),
+    });
+    const leaving = await local.subscribe({
+      group: 'leaves',
+      topics: ['t'],
+      handler: async () => undefined,
+    });
+    await leaving.stop();
+
+    // Nothing keeps messages here: delivered to `stays` only, `leaves` would never see it.
+    await expect(
+      local.publish([
+        { topic: 'u', key: 'k', value: 'first' },
+        { topic: 't', key: 'k', value: 'second' },
+      ]),
+    ).rejects.toThrow('group leaves of topic t has stopped: not published');
+    expect(got).toEqual([]);
+
+    await local.subscribe({ group: 'leaves', topics: ['t'], handler: async () => undefined });
+    await local.publish([{ topic: 't', key: 'k', value: 'third' }]);
+    expect(got).toEqual(['third']);
+    await local.close();
+  });
+
   it('refuses a topic that was not created', async () => {
     const local = new InProcessBus();
     await expect(local.publish([{ topic: 'nope', key: 'k', value: 'v' }])).rejects.toThrow(

@@ -105,6 +105,8 @@ export class InProcessBus extends MessageBus {
   private readonly partitions = new Map<string, number>();
   private readonly offsets = new Map<string, number>();
   private readonly groups = new Set<Group>();
+  /** Groups that subscribed to a topic and have stopped since, by topic. */
+  private readonly stoppedGroups = new Map<string, Set<string>>();
   private readonly journal: DeadLetterJournal;
   private replayTimer: NodeJS.Timeout | undefined;
   private replaying: Promise<void> | undefined;
@@ -126,6 +128,16 @@ export class InProcessBus extends MessageBus {
 
   async publish(messages: OutgoingMessage[]): Promise<void> {
     if (this.closed) throw new Error('the in-process bus is closed');
+    for (const { topic } of messages) {
+      const stopped = this.stoppedGroups.get(topic);
+      if (stopped && stopped.size > 0) {
+        // Delivered to the others and not to it, a message would be lost to it: nothing keeps
+        // messages here. Refused whole, the publisher (an outbox) keeps them and tries again.
+        throw new Error(
+          `group ${[...stopped].join(', ')} of topic ${topic} has stopped: not published`,
+        );
+      }
+    }
     const handled: Promise<void>[] = [];
     for (const outgoing of messages) {
       const partitions = this.partitions.get(outgoing.topic);
@@ -147,8 +159,7 @@ export class InProcessBus extends MessageBus {
         headers: { ...outgoing.headers },
       };
       for (const group of this.groups) {
-        if (group.stopping.signal.aborted || !group.options.topics.includes(outgoing.topic))
-          continue;
+        if (!group.options.topics.includes(outgoing.topic)) continue;
         handled.push(this.deliver(group, message));
       }
     }
@@ -169,9 +180,15 @@ export class InProcessBus extends MessageBus {
     }
     const group: Group = { options, queues: new Map(), stopping: new AbortController() };
     this.groups.add(group);
+    for (const topic of options.topics) this.stoppedGroups.get(topic)?.delete(options.group);
     this.startReplays();
     return {
       stop: async () => {
+        for (const topic of options.topics) {
+          const stopped = this.stoppedGroups.get(topic) ?? new Set<string>();
+          stopped.add(options.group);
+          this.stoppedGroups.set(topic, stopped);
+        }
         group.stopping.abort();
         await Promise.all([...group.queues.values()].map((queue) => queue.whenIdle()));
         this.groups.delete(group);

@@ -42,11 +42,15 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
     );
   }
 
-  /** Stops every subscription, finishing the messages in hand. Safe to call more than once. */
+  /**
+   * Stops the publishers (the outbox relays), then every subscription, finishing the messages in
+   * hand. Safe to call more than once.
+   */
   close(): Promise<void> {
-    this.closing ??= Promise.all(this.subscriptions.splice(0).map((s) => s.stop())).then(
-      () => undefined,
-    );
+    this.closing ??= this.readiness
+      .closePublishers()
+      .then(() => Promise.all(this.subscriptions.splice(0).map((s) => s.stop())))
+      .then(() => undefined);
     return this.closing;
   }
 
