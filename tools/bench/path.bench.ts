@@ -1,7 +1,12 @@
 import 'reflect-metadata';
 import { META_SWE } from '@studypath/contracts';
 import { PathDatabase } from '@studypath/path-service';
-import { openMigratedDataSource, runTypeScript, testToken } from '@studypath/testing';
+import {
+  openMigratedDataSource,
+  runTypeScript,
+  startOtlpReceiver,
+  testToken,
+} from '@studypath/testing';
 import autocannon from 'autocannon';
 import { log, runBench } from './bench-support';
 
@@ -12,6 +17,9 @@ import { log, runBench } from './bench-support';
  * request as a random user: saturated with BENCH_CONNECTIONS (64) connections (throughput), then
  * with BENCH_LIGHT_CONNECTIONS (4) connections (latency with little queueing, still hundreds of
  * requests a second).
+ *
+ * BENCH_OTEL=1 runs the server with tracing on, exporting (OTLP/HTTP, protobuf, every request
+ * sampled) to a throwaway receiver in this process: the overhead of tracing.
  */
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const TASKS = Number(process.env.BENCH_TASKS ?? 50);
@@ -19,6 +27,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 64);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // autocannon paces a fixed rate in bursts, which inflates latency; a few unpaced connections do not.
 const LIGHT = Number(process.env.BENCH_LIGHT_CONNECTIONS ?? 4);
+const OTEL = process.env.BENCH_OTEL === '1';
 
 async function seed(url: string): Promise<void> {
   const dataSource = await openMigratedDataSource({
@@ -70,13 +79,22 @@ async function seed(url: string): Promise<void> {
 runBench(async ({ createDatabase, serverEnv }) => {
   const url = await createDatabase('path');
   let server: ReturnType<typeof runTypeScript> | undefined;
+  const receiver = OTEL ? await startOtlpReceiver({ keep: false }) : undefined;
   try {
     log(`seeding ${USERS} users × ${TASKS} tasks`);
     await seed(url);
     // HS256 test tokens are for development and tests only; the signature check costs the same order either way.
     server = runTypeScript(
       'apps/path-service/src/main.ts',
-      serverEnv(url, { DATABASE_POOL_MAX: '16' }),
+      serverEnv(url, {
+        DATABASE_POOL_MAX: '16',
+        ...(receiver ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } : {}),
+      }),
+    );
+    log(
+      receiver
+        ? `tracing on: exporting to ${receiver.endpoint} (OTLP/HTTP protobuf, every request sampled)`
+        : 'tracing off (BENCH_OTEL=1 turns it on)',
     );
     const [, base] = await server.waitFor(/listening on (http:\/\/\S+) /, 120_000);
     const tokens = Array.from({ length: USERS }, (_, i) => testToken(`bench-user-${i + 1}`, 3600));
@@ -119,7 +137,12 @@ runBench(async ({ createDatabase, serverEnv }) => {
     report('GET /v1/study-tasks/next, saturated', await run(SECONDS, CONNECTIONS));
     log(`measuring latency at light load: ${LIGHT} connections, no pacing, for ${SECONDS} s`);
     report(`GET /v1/study-tasks/next, ${LIGHT} connections`, await run(SECONDS, LIGHT));
+    if (receiver) {
+      const { requests, bytes } = receiver.received();
+      log(`\nexported: ${requests} OTLP requests, ${(bytes / 1024 / 1024).toFixed(1)} MB`);
+    }
   } finally {
     await server?.stop('SIGTERM');
+    await receiver?.close();
   }
 });

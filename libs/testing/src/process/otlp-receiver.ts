@@ -19,8 +19,10 @@ export interface OtlpReceiver {
   /** What to give OTEL_EXPORTER_OTLP_ENDPOINT (the exporters add /v1/traces). */
   readonly endpoint: string;
   spans(): ReceivedSpan[];
-  /** Requests that were not JSON traces (e.g. protobuf): the receiver answers them 415. */
+  /** Requests that were not JSON traces (e.g. protobuf): a keeping receiver answers them 415. */
   rejected(): number;
+  /** Trace export requests answered 200, and their bytes. */
+  received(): { requests: number; bytes: number };
   close(): Promise<void>;
 }
 
@@ -76,22 +78,26 @@ function attributesOf(list: OtlpAttribute[] | undefined): ReceivedSpan['attribut
 /**
  * A local OTLP/HTTP trace receiver for tests and benchmarks: accepts POST /v1/traces in the JSON
  * encoding (OTEL_EXPORTER_OTLP_PROTOCOL=http/json) and keeps the spans; with `keep: false` it
- * only answers (a benchmark's sink).
+ * accepts any encoding (the default protobuf too) and only counts what it got (a benchmark's sink).
  */
 export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promise<OtlpReceiver> {
   const received: ReceivedSpan[] = [];
   let rejected = 0;
+  const accepted = { requests: 0, bytes: 0 };
   const server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const json = (request.headers['content-type'] ?? '').includes('json');
-      if (request.method !== 'POST' || request.url !== '/v1/traces' || !json) {
+      const keep = options.keep !== false;
+      if (request.method !== 'POST' || request.url !== '/v1/traces' || (keep && !json)) {
         rejected++;
         response.writeHead(request.url === '/v1/traces' ? 415 : 404).end();
         return;
       }
-      if (options.keep !== false) {
+      accepted.requests++;
+      accepted.bytes += chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+      if (keep) {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as OtlpTraces;
         for (const resourceSpans of body.resourceSpans ?? []) {
           const service = String(
@@ -122,6 +128,7 @@ export async function startOtlpReceiver(options: { keep?: boolean } = {}): Promi
     endpoint: `http://127.0.0.1:${port}`,
     spans: () => [...received],
     rejected: () => rejected,
+    received: () => ({ ...accepted }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
