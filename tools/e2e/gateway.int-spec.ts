@@ -12,6 +12,7 @@ import {
   runTypeScript,
   TEST_AUTH,
   testToken,
+  until,
   type HttpAnswer,
   type HttpCall,
   type RunningChild,
@@ -283,12 +284,18 @@ describe('the API gateway (real nginx) in front of the five service processes', 
     });
     expect(answer.status).toBe(200);
     expect(answer.headers.get('x-request-id')).toBe(given);
-    // The access log (one JSON line per request) names the upstream that got it.
-    const line = gateway
-      ?.output()
-      .split('\n')
-      .find((l) => l.includes(`"request_id":"${given}"`));
-    expect(line && JSON.parse(line)).toMatchObject({
+    // The access log (one JSON line per request, written once the answer is out) names the
+    // upstream that got it.
+    const line = await until(
+      () =>
+        gateway
+          ?.output()
+          .split('\n')
+          .find((l) => l.includes(`"request_id":"${given}"`)),
+      'the access log line of the request',
+      { timeoutMs: 10_000 },
+    );
+    expect(JSON.parse(line)).toMatchObject({
       request_id: given,
       uri: '/v1/dashboard',
       status: 200,
