@@ -61,26 +61,15 @@ export function continueTrace<T>(
   work: () => Promise<T>,
   span?: { name: string } & SpanOptions,
 ): Promise<T> {
-  installTraceContext();
-  const parent = traceparent
-    ? trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent }))
-    : undefined;
-  const parentContext =
-    parent && trace.isSpanContextValid(parent)
-      ? trace.setSpanContext(ROOT_CONTEXT, parent)
-      : ROOT_CONTEXT;
+  const parent = parentOf(traceparent);
   if (span) {
     const { name, ...options } = span;
-    const recorded = startRecordedSpan(
-      name,
-      { root: parentContext === ROOT_CONTEXT, ...options },
-      parentContext,
-    );
+    const parentContext = parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT;
+    const recorded = startRecordedSpan(name, { root: !parent, ...options }, parentContext);
     if (recorded) return runWithin(recorded, parentContext, work);
   }
   const hop: SpanContext = {
-    traceId:
-      parent && trace.isSpanContextValid(parent) ? parent.traceId : randomBytes(16).toString('hex'),
+    traceId: parent?.traceId ?? randomBytes(16).toString('hex'),
     spanId: randomBytes(8).toString('hex'),
     traceFlags: parent?.traceFlags ?? TraceFlags.SAMPLED,
   };
@@ -95,15 +84,20 @@ export function startSpanUnder(
   traceparent: string | null | undefined,
   { name, ...options }: { name: string } & SpanOptions,
 ): Span | undefined {
-  const parent = traceparent
-    ? trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent }))
-    : undefined;
-  const valid = parent && trace.isSpanContextValid(parent);
+  const parent = parentOf(traceparent);
   return startRecordedSpan(
     name,
-    { root: !valid, ...options },
-    valid ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
+    { root: !parent, ...options },
+    parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT,
   );
+}
+
+/** The span a W3C traceparent names; undefined when it is missing or malformed. */
+function parentOf(traceparent: string | null | undefined): SpanContext | undefined {
+  installTraceContext();
+  if (!traceparent) return undefined;
+  const parent = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, { traceparent }));
+  return parent && trace.isSpanContextValid(parent) ? parent : undefined;
 }
 
 /** Ends `span` as failed with `error`. */
