@@ -10,12 +10,14 @@ import {
   DatabaseModule,
   dataSourceToken,
   HealthRegistry,
+  ProcessMetrics,
   type ServiceDatabaseOptions,
 } from '@studypath/platform';
 import type { DataSource } from 'typeorm';
 import type { EventStoreTables } from './event-store.migration';
 import { Inbox } from './inbox';
 import { OutboxRelay } from './outbox-relay';
+import { relayMetrics } from './outbox-relay.metrics';
 import { OutboxRelayHealth, type RelayHealthOptions } from './outbox-relay.health';
 import { PostgresEventStore } from './postgres-event-store';
 
@@ -93,12 +95,19 @@ export class EventStoreModule {
         },
         {
           provide: relayToken(schema),
-          inject: [eventStoreToken(schema), dataSourceToken(schema), MessageBus, HealthRegistry],
+          inject: [
+            eventStoreToken(schema),
+            dataSourceToken(schema),
+            MessageBus,
+            HealthRegistry,
+            ProcessMetrics,
+          ],
           useFactory: (
             store: PostgresEventStore,
             dataSource: DataSource,
             bus: MessageBus,
             health: HealthRegistry,
+            metrics: ProcessMetrics,
           ) => {
             const relay = new OutboxRelay({
               store,
@@ -106,9 +115,14 @@ export class EventStoreModule {
               publish: eventPublisher(bus),
               maxBatchBytes: options.relay?.maxBatchBytes,
             });
-            health.register(
-              new OutboxRelayHealth(relay, dataSource, tables, options.relay?.health),
+            const relayHealth = new OutboxRelayHealth(
+              relay,
+              dataSource,
+              tables,
+              options.relay?.health,
             );
+            health.register(relayHealth);
+            metrics.addRelay(schema, relayMetrics(relay, relayHealth));
             return relay;
           },
         },

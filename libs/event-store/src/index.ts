@@ -7,3 +7,4 @@ export * from './outbox-relay';
 export * from './postgres-event-store';
 export * from './event-store.module';
 export * from './handle-command';
+export * from './after-commit';

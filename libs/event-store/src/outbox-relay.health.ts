@@ -131,7 +131,8 @@ export class OutboxRelayHealth implements HealthContributor {
     return { up: true, details };
   }
 
-  private async lag(): Promise<{ behind: number; oldestAgeMs: number | null; tooLarge: number }> {
+  /** The backlog: events not yet published (up to 100,000), the oldest's age, events skipped. */
+  async lag(): Promise<{ behind: number; oldestAgeMs: number | null; tooLarge: number }> {
     const position = await this.checkpoints.load(this.relay.checkpointName);
     const [row] = (await this.dataSource.query(
       `SELECT count(*)::int AS behind,

@@ -15,3 +15,5 @@ export * from './messaging.module';
 export * from './nest/handle-events.decorator';
 export * from './nest/event-bus.server';
 export * from './bus/bus-readiness';
+export * from './bus/consumer-metrics';
+export * from './kafka/consumer-lag';

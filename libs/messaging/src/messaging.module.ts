@@ -14,6 +14,7 @@ import {
   HealthRegistry,
   installTraceContext,
   migrateServiceSchema,
+  ProcessMetrics,
   type AppConfig,
   type HealthReport,
 } from '@studypath/platform';
@@ -25,6 +26,7 @@ import { MessagingDatabase } from './dead-letters/messaging.database';
 import { PostgresDeadLetterStore } from './dead-letters/postgres-dead-letter.store';
 import { InProcessBus } from './in-process/in-process.bus';
 import { KafkaBus } from './kafka/kafka.bus';
+import { readConsumerLag } from './kafka/consumer-lag';
 import { KafkaConnection } from './kafka/kafka-connection';
 import { EventBusServer } from './nest/event-bus.server';
 
@@ -75,11 +77,16 @@ class MessagingLifecycle implements OnModuleInit, OnModuleDestroy, BeforeApplica
     private readonly bus: MessageBus,
     private readonly health: HealthRegistry,
     private readonly server: EventBusServer,
+    private readonly metrics: ProcessMetrics,
   ) {}
 
   async onModuleInit(): Promise<void> {
     installTraceContext();
     this.health.register({ healthKey: 'bus', checkHealth: () => this.checkBus() });
+    const { kafka, bus } = this;
+    if (kafka && bus instanceof KafkaBus) {
+      this.metrics.setConsumerLag(async () => readConsumerLag(await kafka.connectedAdmin(), bus));
+    }
     await this.bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: TOPIC_PARTITIONS })));
   }
 

@@ -37,3 +37,6 @@ export { stopTracing, tracingEnabled } from './tracing/start-tracing';
 export * from './http/error-response';
 export * from './http/error.filter';
 export * from './ids/deterministic-uuid';
+export * from './metrics/process-metrics';
+export * from './metrics/http-metrics';
+export * from './metrics/scrape-sampler';

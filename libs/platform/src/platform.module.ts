@@ -15,6 +15,7 @@ import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health-contributor';
 import { HttpEdgeModule } from './http/http-edge.module';
+import { ProcessMetrics } from './metrics/process-metrics';
 
 class CacheLifecycle implements OnModuleInit, OnApplicationShutdown {
   constructor(
@@ -41,7 +42,8 @@ class CacheLifecycle implements OnModuleInit, OnApplicationShutdown {
 @Global()
 @Module({})
 export class PlatformModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  /** `metrics`: the process's (runProcess serves them on /metrics); tests may leave it out. */
+  static forRoot(config: AppConfig, metrics = new ProcessMetrics()): DynamicModule {
     return {
       module: PlatformModule,
       imports: [
@@ -56,6 +58,7 @@ export class PlatformModule {
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
+        { provide: ProcessMetrics, useValue: metrics },
         HealthRegistry,
         {
           provide: Cache,
@@ -70,7 +73,7 @@ export class PlatformModule {
           useFactory: (cache: Cache, health: HealthRegistry) => new CacheLifecycle(cache, health),
         },
       ],
-      exports: [APP_CONFIG, HealthRegistry, Cache],
+      exports: [APP_CONFIG, HealthRegistry, Cache, ProcessMetrics],
     };
   }
 }

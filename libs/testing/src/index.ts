@@ -16,3 +16,4 @@ export * from './process/polling';
 export * from './process/sse-client';
 export * from './process/test-process';
 export * from './process/test-token';
+export * from './metrics/prometheus-exposition';

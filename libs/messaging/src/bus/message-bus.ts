@@ -40,6 +40,8 @@ export interface SubscriptionOptions {
   retry?: Partial<RetryPolicy>;
   /** How many partitions one member handles at the same time (order holds within a partition). */
   partitionConcurrency?: number;
+  /** Told of each message once its dead letter is kept (for metrics). */
+  onDeadLettered?: (message: IncomingMessage) => void;
 }
 
 export interface Subscription {

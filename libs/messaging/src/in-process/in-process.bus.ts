@@ -289,6 +289,7 @@ export class InProcessBus extends MessageBus {
             }
           }
         }
+        group.options.onDeadLettered?.(message);
         // Readers of the dead-letter topic in this process see it too, as on Kafka, without this
         // partition waiting for them: the journal has it already.
         void this.publish([copy]).catch((error: unknown) =>

@@ -401,6 +401,7 @@ class KafkaSubscription implements Subscription {
           );
           break;
         }
+        this.options.onDeadLettered?.(delivered);
         this.retrying.delete(partitionKey);
         done(message.offset);
       }

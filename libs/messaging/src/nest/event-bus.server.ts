@@ -1,10 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import { eventCatalog, TOPIC_PARTITIONS } from '@studypath/contracts';
-import { APP_CONFIG, type AppConfig } from '@studypath/platform';
+import { APP_CONFIG, ProcessMetrics, type AppConfig } from '@studypath/platform';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { BusReadiness } from '../bus/bus-readiness';
-import { deadLetterTopic, MessageBus, type Subscription } from '../bus/message-bus';
+import { withConsumerMetrics } from '../bus/consumer-metrics';
+import {
+  deadLetterTopic,
+  MessageBus,
+  type Subscription,
+  type SubscriptionOptions,
+} from '../bus/message-bus';
 import { dispatchEvents } from '../events/event-codec';
 import { BusContext, EVENT_ROUTE, eventPattern, type EventRoute } from './handle-events.decorator';
 
@@ -31,6 +37,7 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
     private readonly bus: MessageBus,
     private readonly readiness: BusReadiness,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: ProcessMetrics,
   ) {
     super();
   }
@@ -87,6 +94,11 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
     return groups;
   }
 
+  /** Subscribes a group, counting its messages (see withConsumerMetrics). */
+  private subscribe(options: SubscriptionOptions): Promise<Subscription> {
+    return this.bus.subscribe(withConsumerMetrics(this.metrics, options));
+  }
+
   private async subscribeAll(): Promise<void> {
     for (const [name, group] of this.groups()) {
       const topics = [
@@ -100,7 +112,7 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
       ];
       // A dead-letter topic may not exist yet: its group may subscribe after this one.
       await this.bus.ensureTopics(topics.map((name) => ({ name, partitions: TOPIC_PARTITIONS })));
-      const subscription = await this.bus.subscribe({
+      const subscription = await this.subscribe({
         group: name,
         topics,
         retry: group.routes.find((r) => r.retry)?.retry,

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ExpressAdapter } from '@nestjs/platform-express';
 
-type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
+export type RequestListener = (request: IncomingMessage, response: ServerResponse) => void;
 
 /** How long a client is asked to wait before it tries a process that is starting again (s). */
 const RETRY_AFTER_SECONDS = 5;
@@ -37,9 +37,10 @@ export class ProcessHttpServer {
   private listener: RequestListener;
   private closed: Promise<void> | undefined;
 
-  constructor() {
+  /** `front` wraps every request, the standby answers' and the application's (e.g. /metrics). */
+  constructor(front: (next: RequestListener) => RequestListener = (next) => next) {
     this.listener = (request, response) => this.standby(request, response);
-    this.server = createServer((request, response) => this.listener(request, response));
+    this.server = createServer(front((request, response) => this.listener(request, response)));
   }
 
   /** Listens on `port` (0: any free port) and `host`; rejects when it cannot (e.g. EADDRINUSE). */

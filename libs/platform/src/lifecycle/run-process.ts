@@ -25,6 +25,8 @@ import {
 } from './dependencies';
 import { startEventHandlers, stopEventHandlers } from './event-transport';
 import { ProcessHttpServer } from './process-http-server';
+import { metricsAccess, withHttpMetrics } from '../metrics/http-metrics';
+import { ProcessMetrics } from '../metrics/process-metrics';
 import { ProcessLogger } from '../logging/process.logger';
 import { stopTracing } from '../tracing/start-tracing';
 
@@ -60,6 +62,8 @@ export interface RunningProcess {
   config: AppConfig;
   url: string;
   notes: string[];
+  /** What `GET /metrics` serves. */
+  metrics: ProcessMetrics;
   /** Stops the process in its order (see stopInOrder). Safe to call more than once. */
   shutdown: () => Promise<void>;
 }
@@ -140,11 +144,12 @@ async function startApplication(
   http: ProcessHttpServer,
   logger: ConsoleLogger,
   options: StartOptions,
+  metrics: ProcessMetrics,
 ): Promise<INestApplication> {
   const waiter = new DependencyWaiter(processDependencies(config), new Logger(definition.name), {
     initialDelayMs: options.dependencyCheckDelayMs,
   });
-  @Module({ imports: [PlatformModule.forRoot(config), ...definition.modules] })
+  @Module({ imports: [PlatformModule.forRoot(config, metrics), ...definition.modules] })
   class ProcessModule {}
 
   for (let delay = RESTART_DELAY_MS; ; delay = Math.min(delay * 2, MAX_RESTART_DELAY_MS)) {
@@ -195,13 +200,16 @@ export async function startProcess(
   });
   Logger.overrideLogger(logger);
 
-  const http = new ProcessHttpServer();
+  const metrics = new ProcessMetrics();
+  const http = new ProcessHttpServer((next) =>
+    withHttpMetrics(metrics, metricsAccess(loaded), next),
+  );
   await http.listen(loaded.http.port, loaded.http.host);
   let prepared: PreparedProcess | undefined;
   let app: INestApplication;
   try {
     prepared = definition.prepare ? await definition.prepare(loaded) : { config: loaded };
-    app = await startApplication(definition, prepared.config, http, logger, options);
+    app = await startApplication(definition, prepared.config, http, logger, options, metrics);
   } catch (error) {
     await http.stop(0);
     await prepared?.stop?.().catch(() => undefined);
@@ -227,7 +235,7 @@ export async function startProcess(
       ['HTTP', () => http.stop(HTTP_DRAIN_MS)],
       ['the embedded services', async () => stopPrepared?.()],
     ]));
-  return { app: running, config, url, notes: prepared.notes ?? [], shutdown };
+  return { app: running, config, url, notes: prepared.notes ?? [], metrics, shutdown };
 }
 
 /**

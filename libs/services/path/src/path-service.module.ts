@@ -4,6 +4,7 @@ import { ProblemBankModule } from '@studypath/problem-bank';
 import { PathCommands } from './application/path-commands.service';
 import { TaskCommands } from './application/task-commands.service';
 import { TaskExpiryJob } from './application/task-expiry.job';
+import { TaskMetrics } from './application/task-metrics';
 import { TaskQueries } from './application/task-queries.service';
 import { ServiceFactsHandler } from './consumers/service-facts.handler';
 import { StudyPathsController } from './http/study-paths.controller';
@@ -23,6 +24,7 @@ import { PathRepository } from './projections/path.repository';
     PathRepository,
     PathCommands,
     TaskCommands,
+    TaskMetrics,
     TaskQueries,
     TaskExpiryJob,
   ],

@@ -1,5 +1,6 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { ProcessMetrics } from '../../metrics/process-metrics';
 import { setRateLimitHeaders } from './rate-limit-headers';
 import { RateLimiter } from './rate-limiter';
 import { TooManyRequests } from './too-many-requests';
@@ -21,7 +22,10 @@ function isProbe(request: Request): boolean {
  */
 @Injectable()
 export class ClientRateLimitMiddleware implements NestMiddleware {
-  constructor(private readonly limiter: RateLimiter) {}
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly metrics: ProcessMetrics,
+  ) {}
 
   async use(request: Request, response: Response, next: NextFunction): Promise<void> {
     if (isProbe(request)) return next();
@@ -37,6 +41,7 @@ export class ClientRateLimitMiddleware implements NestMiddleware {
     const decision = await this.limiter.consume('anonymous', client);
     if (decision) setRateLimitHeaders(response, decision);
     if (decision && !decision.allowed) {
+      this.metrics.rateLimitRefusals.inc({ policy: 'anonymous' });
       throw new TooManyRequests('anonymous', decision.retryAfterSeconds);
     }
     next();

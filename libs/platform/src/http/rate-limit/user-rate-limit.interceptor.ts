@@ -9,6 +9,7 @@ import { Reflector } from '@nestjs/core';
 import { from, mergeMap, type Observable } from 'rxjs';
 import type { AuthenticatedUser } from '../../auth/current-user.decorator';
 import type { UserRateLimitPolicy } from '../http-edge.config';
+import { ProcessMetrics } from '../../metrics/process-metrics';
 import { RATE_LIMIT_POLICY } from './rate-limit.decorator';
 import { setRateLimitHeaders } from './rate-limit-headers';
 import { RateLimiter } from './rate-limiter';
@@ -23,6 +24,7 @@ export class UserRateLimitInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly limiter: RateLimiter,
+    private readonly metrics: ProcessMetrics,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -38,6 +40,7 @@ export class UserRateLimitInterceptor implements NestInterceptor {
       mergeMap((decision) => {
         if (decision) setRateLimitHeaders(http.getResponse<ServerResponse>(), decision);
         if (decision && !decision.allowed) {
+          this.metrics.rateLimitRefusals.inc({ policy });
           throw new TooManyRequests(policy, decision.retryAfterSeconds);
         }
         return next.handle();

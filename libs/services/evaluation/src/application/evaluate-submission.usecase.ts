@@ -7,8 +7,9 @@ import {
   type PostgresEventStore,
 } from '@studypath/event-store';
 import { classifyError } from '@studypath/messaging';
+import { ProcessMetrics } from '@studypath/platform';
 import { ProblemBank } from '@studypath/problem-bank';
-import { CodeRunner } from '@studypath/sandbox';
+import { CodeRunner, type RunRequest, type RunResult } from '@studypath/sandbox';
 import type { EntityManager } from 'typeorm';
 import {
   couldNotRun,
@@ -56,6 +57,7 @@ export class EvaluateSubmission {
     @InjectInbox('evaluation') private readonly inbox: Inbox,
     private readonly problems: ProblemBank,
     private readonly runner: CodeRunner,
+    private readonly metrics: ProcessMetrics,
   ) {}
 
   async execute(event: SubmittedEvent): Promise<void> {
@@ -92,6 +94,7 @@ export class EvaluateSubmission {
       );
     });
     if (finished.handled) {
+      this.countFinished(outcome);
       this.logger.warn(
         `submission ${delivery.data.submission_id}: ${outcomeSummary(outcome)} (given up by the sweeper)`,
       );
@@ -127,7 +130,7 @@ export class EvaluateSubmission {
           'problem_unknown',
           `the problem bank does not know problem ${submission.problem_id}`,
         );
-      const result = await this.runner.run({
+      const result = await this.timedRun(submission.language, {
         language: submission.language,
         code: submission.code,
         signature: suite.signature,
@@ -139,6 +142,26 @@ export class EvaluateSubmission {
       this.logger.warn(`submission ${submission.submission_id}: ${String(error)}`);
       throw error;
     }
+  }
+
+  /** One sandbox run, its wall time in `studypath_sandbox_run_seconds` (runner_error: it threw). */
+  private async timedRun(language: string, request: RunRequest): Promise<RunResult> {
+    const started = process.hrtime.bigint();
+    let status = 'runner_error';
+    try {
+      const result = await this.runner.run(request);
+      status = result.status;
+      return result;
+    } finally {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      this.metrics.sandboxRun.observe({ language, status }, seconds);
+    }
+  }
+
+  /** Counts a finished evaluation in `studypath_evaluations_total` (once it has committed). */
+  private countFinished(outcome: EvaluationOutcome): void {
+    const status = outcome.kind === 'ran' ? outcome.result.status : 'infrastructure_error';
+    this.metrics.evaluations.inc({ status });
   }
 
   /**
@@ -188,10 +211,15 @@ export class EvaluateSubmission {
 
   /** Records the outcome and appends its fact, in the inbox transaction of the submission. */
   private async finish(event: SubmittedEvent, outcome: EvaluationOutcome): Promise<void> {
-    await this.inbox.handleOnce(EVALUATION_CONSUMER_GROUP, event.event_id, async (manager) => {
-      await this.record(event.data.submission_id, outcome, manager);
-      await this.publish(event, outcome, manager);
-    });
+    const finished = await this.inbox.handleOnce(
+      EVALUATION_CONSUMER_GROUP,
+      event.event_id,
+      async (manager) => {
+        await this.record(event.data.submission_id, outcome, manager);
+        await this.publish(event, outcome, manager);
+      },
+    );
+    if (finished.handled) this.countFinished(outcome);
   }
 
   private async record(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EnvelopeOf, TaskSubmitted } from '@studypath/contracts';
 import { Inbox, PostgresEventStore } from '@studypath/event-store';
+import { ProcessMetrics } from '@studypath/platform';
 import { BundledCatalog } from '@studypath/problem-bank';
 import { CodeRunner, type RunRequest, type RunResult } from '@studypath/sandbox';
 import { createTestDatabase, type TestDatabase } from '@studypath/testing';
@@ -102,6 +103,7 @@ describe('StuckSubmissionsSweeper (real PostgreSQL)', () => {
       new Inbox(dataSource, 'evaluation'),
       catalog,
       runner,
+      new ProcessMetrics(),
     );
     return {
       evaluate,

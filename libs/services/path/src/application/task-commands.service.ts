@@ -19,6 +19,7 @@ import { taskDecider, type TaskCommand } from '../domain/task.decider';
 import { PathProjector } from '../projections/path.projector';
 import type { StudyTaskRow } from '../projections/path.repository';
 import { taskStream } from './streams';
+import { TaskMetrics } from './task-metrics';
 import { TaskQueries } from './task-queries.service';
 
 export interface CommandContext {
@@ -36,6 +37,7 @@ export class TaskCommands {
     @InjectDataSource('path') private readonly dataSource: DataSource,
     private readonly projector: PathProjector,
     private readonly queries: TaskQueries,
+    private readonly taskMetrics: TaskMetrics,
     @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'hintDailyCap'>,
   ) {}
 
@@ -163,7 +165,10 @@ export class TaskCommands {
         correlationId: context.correlationId,
         causationId: context.causationId,
         manager: context.manager,
-        afterAppend: (appended, manager) => this.projector.apply(appended, manager),
+        afterAppend: async (appended, manager) => {
+          await this.projector.apply(appended, manager);
+          await this.taskMetrics.record(taskId, appended, manager);
+        },
       },
     );
     return events;

@@ -6,6 +6,7 @@ import {
   type Inbox,
   type PostgresEventStore,
 } from '@studypath/event-store';
+import { ProcessMetrics } from '@studypath/platform';
 import { ProblemBank } from '@studypath/problem-bank';
 import type { EntityManager } from 'typeorm';
 import { type SubmissionRecord, type TutorHintLevel } from '../domain';
@@ -38,6 +39,7 @@ export class TutorFacts {
     private readonly bank: ProblemBank,
     private readonly tutor: Tutor,
     private readonly streams: HintStreams,
+    private readonly metrics: ProcessMetrics,
   ) {}
 
   async apply(event: TutorInput): Promise<void> {
@@ -160,6 +162,8 @@ export class TutorFacts {
       const failing = submission.submission_id && reports.get(submission.submission_id);
       return failing ? { ...submission, failing_tests: failing } : submission;
     });
+    let firstChunkAt: number | undefined;
+    let voided = false;
     const written = await this.tutor.write(
       {
         problem,
@@ -172,67 +176,83 @@ export class TutorFacts {
       {
         chunk: async (text) => {
           await this.streams.hub.append(hintId, { type: 'chunk', text });
+          firstChunkAt ??= Date.now();
         },
         reset: async () => {
+          voided = true;
           await this.streams.hub.append(hintId, { type: 'reset' });
         },
       },
     );
-    await this.inbox.handleOnce(TUTOR_CONSUMER_GROUP, event.event_id, async (manager) => {
-      const content = written.content;
-      const deliveredAt = new Date();
-      const latencyMs = Math.max(0, deliveredAt.getTime() - Date.parse(event.occurred_at));
-      await this.repository.saveHint(
-        {
-          hint_id: event.data.hint_request_id,
-          task_id: event.data.task_id,
-          path_id: event.data.path_id,
-          user_id: event.user_id,
-          level,
-          status: 'delivered',
-          content,
-          source: written.source,
-          model: written.model,
-          latency_ms: latencyMs,
-          requested_at: new Date(event.occurred_at),
-          delivered_at: deliveredAt,
-        },
-        manager,
-      );
-      await this.store.append(
-        hintStream(event.data.hint_request_id),
-        [
+    // The text a reset voids was the LLM's: then the first chunk was too, whoever finished.
+    const firstSource = voided ? 'llm' : written.source;
+    if (firstChunkAt !== undefined) {
+      const seconds = Math.max(0, (firstChunkAt - Date.parse(event.occurred_at)) / 1000);
+      this.metrics.hintFirstChunk.observe({ source: firstSource }, seconds);
+    }
+    if (written.fallback) this.metrics.hintFallbacks.inc({ reason: written.fallback });
+    const delivered = await this.inbox.handleOnce(
+      TUTOR_CONSUMER_GROUP,
+      event.event_id,
+      async (manager) => {
+        const content = written.content;
+        const deliveredAt = new Date();
+        const latencyMs = Math.max(0, deliveredAt.getTime() - Date.parse(event.occurred_at));
+        await this.repository.saveHint(
           {
-            event_type: 'tutor.hint_delivered',
-            data: {
-              task_id: event.data.task_id,
-              path_id: event.data.path_id,
-              hint_request_id: event.data.hint_request_id,
-              level,
-              content,
-              source: written.source,
-              model: written.model,
-              ...(written.promptTokens === undefined
-                ? {}
-                : { prompt_tokens: written.promptTokens }),
-              ...(written.completionTokens === undefined
-                ? {}
-                : { completion_tokens: written.completionTokens }),
-              latency_ms: latencyMs,
-            },
+            hint_id: event.data.hint_request_id,
+            task_id: event.data.task_id,
+            path_id: event.data.path_id,
+            user_id: event.user_id,
+            level,
+            status: 'delivered',
+            content,
+            source: written.source,
+            model: written.model,
+            latency_ms: latencyMs,
+            requested_at: new Date(event.occurred_at),
+            delivered_at: deliveredAt,
           },
-        ],
-        {
-          expectedVersion: 'any',
-          streamType: 'hint',
-          userId: event.user_id,
-          correlationId: event.correlation_id,
-          causationId: event.event_id,
-          traceparent: event.traceparent ?? undefined,
           manager,
-        },
-      );
-    });
+        );
+        await this.store.append(
+          hintStream(event.data.hint_request_id),
+          [
+            {
+              event_type: 'tutor.hint_delivered',
+              data: {
+                task_id: event.data.task_id,
+                path_id: event.data.path_id,
+                hint_request_id: event.data.hint_request_id,
+                level,
+                content,
+                source: written.source,
+                model: written.model,
+                ...(written.promptTokens === undefined
+                  ? {}
+                  : { prompt_tokens: written.promptTokens }),
+                ...(written.completionTokens === undefined
+                  ? {}
+                  : { completion_tokens: written.completionTokens }),
+                latency_ms: latencyMs,
+              },
+            },
+          ],
+          {
+            expectedVersion: 'any',
+            streamType: 'hint',
+            userId: event.user_id,
+            correlationId: event.correlation_id,
+            causationId: event.event_id,
+            traceparent: event.traceparent ?? undefined,
+            manager,
+          },
+        );
+      },
+    );
+    if (delivered.handled) {
+      this.metrics.hintsDelivered.inc({ source: written.source, level: String(level) });
+    }
     await this.finishStream(event.user_id, hintId);
   }
 
