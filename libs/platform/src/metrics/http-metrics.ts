@@ -26,7 +26,7 @@ export function metricsAccess(config: Pick<AppConfig, 'edge' | 'role'>): Metrics
 /** A status for a request whose client went away before any response was sent (nginx's). */
 export const CLIENT_CLOSED_REQUEST = 499;
 
-/** The label of a request that matched no route (or was answered before routing). */
+/** The label of a request that matched no route (or was answered before one did). */
 export const UNMATCHED_ROUTE = 'unmatched';
 
 function pathOf(request: IncomingMessage): string {
@@ -40,8 +40,9 @@ function isProbeOrScrape(path: string): boolean {
 
 /**
  * The route label of a finished request: the pattern of the route that served it as Express
- * recorded it on the request, under the router's mount point (`/v1/study-tasks/:id/submit`, never the URL with its ids), or
- * `unmatched` when none did (a 404, or a refusal by a middleware such as the per-client rate limit).
+ * recorded it on the request, under its router's mount point (`/v1/study-tasks/:id/submit`, never
+ * the URL with its ids), or `unmatched` when none did (a 404, or a refusal by a middleware such as
+ * the per-client rate limit).
  */
 export function routeLabel(request: IncomingMessage): string {
   const { route, baseUrl } = request as IncomingMessage & {
