@@ -1,24 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { SERVICE_NAMES, type ServiceName } from '@studypath/contracts';
 import { loadConfig } from '@studypath/platform';
-import { WORKSPACE_ROOT } from '@studypath/testing';
-import { parseAllDocuments } from 'yaml';
 import { GATEWAY_TEMPLATE, GATEWAY_VARIABLES, placeholdersOf } from '../e2e/gateway-nginx';
 import { isServiceVariable } from './config-variables';
+import { K8S, OVERLAYS, render } from './kustomize-render';
 
 /*
  * deploy/k8s rendered with `kubectl kustomize` (Debian's kubectl 1.20 in CI: kustomize v2.0.3),
  * then every object checked for what a cluster would refuse or what would break at run time: known
  * kinds and API versions, names, selectors that select, probes and Services on ports that exist,
  * references to ConfigMaps and Secrets that are there, settings the services' configuration accepts.
- * No cluster and no schema library here: docs/deployment.md says what this does not check.
+ * The objects against the Kubernetes API's schemas: kubernetes-schema.spec.ts.
  */
-
-const KUBECTL = process.env.KUBECTL ?? 'kubectl';
-const K8S = path.join(WORKSPACE_ROOT, 'deploy/k8s');
-const OVERLAYS = ['staging', 'production'] as const;
 
 interface K8sObject {
   apiVersion: string;
@@ -33,6 +27,7 @@ interface Probe {
 interface Container {
   name: string;
   image: string;
+  command?: string[];
   env?: { name: string; value?: string }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   ports?: { name?: string; containerPort: number }[];
@@ -44,6 +39,7 @@ interface Container {
 }
 interface PodSpec {
   containers: Container[];
+  restartPolicy?: string;
   terminationGracePeriodSeconds?: number;
   volumes?: { name: string; configMap?: { name: string }; emptyDir?: object }[];
 }
@@ -58,14 +54,10 @@ const KNOWN = new Set([
   'v1/ConfigMap',
   'v1/Service',
   'apps/v1/Deployment',
+  'batch/v1/Job',
   'policy/v1/PodDisruptionBudget',
   'autoscaling/v2/HorizontalPodAutoscaler',
 ]);
-
-function render(dir: string): K8sObject[] {
-  const yaml = execFileSync(KUBECTL, ['kustomize', dir], { encoding: 'utf8' });
-  return parseAllDocuments(yaml).map((document) => document.toJS() as K8sObject);
-}
 
 /** `KEY=value` lines of an env file, comments aside. */
 function envFile(file: string): Record<string, string> {
@@ -81,7 +73,7 @@ const matches = (selector: Record<string, string>, labels: Record<string, string
   Object.entries(selector).every(([key, value]) => labels[key] === value);
 
 describe.each(OVERLAYS)('deploy/k8s/overlays/%s rendered with kubectl kustomize', (overlay) => {
-  const objects = render(path.join(K8S, 'overlays', overlay));
+  const objects = render<K8sObject>(path.join(K8S, 'overlays', overlay));
   const byKind = (kind: string): K8sObject[] => objects.filter((o) => o.kind === kind);
   const deployments = byKind('Deployment');
   const deploymentSpec = (o: K8sObject): DeploymentSpec => o.spec as unknown as DeploymentSpec;
@@ -230,6 +222,51 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s rendered with kubectl kustomize'
       expect(config.auth).toMatchObject({ kind: 'jwks' });
     },
   );
+
+  it('runs the migrations as a Job: the services’ image and settings, `npm run migrate`, retried, then deleted', () => {
+    const jobs = byKind('Job');
+    expect(jobs.map((j) => j.metadata.name)).toEqual(['migrate']);
+    const spec = jobs[0]?.spec as {
+      backoffLimit?: number;
+      ttlSecondsAfterFinished?: number;
+      template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+    };
+    expect(spec.backoffLimit).toBeGreaterThan(0);
+    expect(spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    // Not a Deployment's pods: no Service or budget may select it.
+    expect(spec.template.metadata.labels['app.kubernetes.io/name']).toBe('migrate');
+    expect(spec.template.spec.restartPolicy).toBe('OnFailure');
+    const [container, ...others] = spec.template.spec.containers;
+    expect(others).toEqual([]);
+    const service = deployments.find((d) => d.metadata.name === 'path-service');
+    const serviceContainer = service && deploymentSpec(service).template.spec.containers[0];
+    expect(container?.image).toBe(serviceContainer?.image);
+    expect(container?.envFrom).toEqual(serviceContainer?.envFrom);
+    expect(container?.resources?.limits).toEqual({
+      cpu: expect.any(String),
+      memory: expect.any(String),
+    });
+    // The image runs `npm run migrate`'s entry point, which exists.
+    const root = path.resolve(K8S, '../..');
+    const scripts = (
+      JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(container?.command?.join(' ')).toBe(scripts.migrate);
+    expect(existsSync(path.join(root, container?.command?.at(-1) ?? ''))).toBe(true);
+    // Its settings (the services' ConfigMap and the Secret's keys) are ones the CLI accepts; on
+    // Kafka, it migrates the five services' schemas and not the embedded bus's dead letters.
+    const data = container?.envFrom
+      ?.map((from) => from.configMapRef && configMaps.get(from.configMapRef.name)?.data)
+      .reduce<Record<string, string>>((all, d) => ({ ...all, ...d }), {});
+    const config = loadConfig({
+      role: 'embedded',
+      env: { ...data, ...envFile(path.join(K8S, 'secrets.env.example')) },
+    });
+    expect(config.database).toMatchObject({ kind: 'url' });
+    expect(config.kafka).toBeDefined();
+  });
 
   it('gives the gateway every variable of its template, and only those are substituted', () => {
     const gatewayConfig = configMap('gateway-config')?.data ?? {};
