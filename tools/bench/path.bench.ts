@@ -19,7 +19,8 @@ import { log, runBench } from './bench-support';
  * requests a second).
  *
  * BENCH_OTEL=1 runs the server with tracing on, exporting (OTLP/HTTP, protobuf, every request
- * sampled) to a throwaway receiver in this process: the overhead of tracing.
+ * sampled unless OTEL_TRACES_SAMPLER/OTEL_TRACES_SAMPLER_ARG say otherwise) to a throwaway
+ * receiver in this process: the overhead of tracing.
  */
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const TASKS = Number(process.env.BENCH_TASKS ?? 50);
@@ -28,6 +29,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 // autocannon paces a fixed rate in bursts, which inflates latency; a few unpaced connections do not.
 const LIGHT = Number(process.env.BENCH_LIGHT_CONNECTIONS ?? 4);
 const OTEL = process.env.BENCH_OTEL === '1';
+/** The standard sampler settings, passed on to the server with BENCH_OTEL=1 (default: every request). */
+const SAMPLER = Object.fromEntries(
+  (['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'] as const).flatMap((name) => {
+    const value = process.env[name];
+    return value === undefined ? [] : [[name, value]];
+  }),
+) as { OTEL_TRACES_SAMPLER?: string; OTEL_TRACES_SAMPLER_ARG?: string };
 
 async function seed(url: string): Promise<void> {
   const dataSource = await openMigratedDataSource({
@@ -88,12 +96,16 @@ runBench(async ({ createDatabase, serverEnv }) => {
       'apps/path-service/src/main.ts',
       serverEnv(url, {
         DATABASE_POOL_MAX: '16',
-        ...(receiver ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint } : {}),
+        ...(receiver ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, ...SAMPLER } : {}),
       }),
     );
+    const sampled =
+      SAMPLER.OTEL_TRACES_SAMPLER === undefined
+        ? 'every request sampled'
+        : `sampler ${SAMPLER.OTEL_TRACES_SAMPLER} ${SAMPLER.OTEL_TRACES_SAMPLER_ARG ?? ''}`.trim();
     log(
       receiver
-        ? `tracing on: exporting to ${receiver.endpoint} (OTLP/HTTP protobuf, every request sampled)`
+        ? `tracing on: exporting to ${receiver.endpoint} (OTLP/HTTP protobuf, ${sampled})`
         : 'tracing off (BENCH_OTEL=1 turns it on)',
     );
     const [, base] = await server.waitFor(/listening on (http:\/\/\S+) /, 120_000);
