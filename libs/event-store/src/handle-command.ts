@@ -90,14 +90,20 @@ async function runCommand<Command, Event extends NewEvent, State>(
     return { events, state, version };
   };
   if (options.manager) return run(options.manager);
-  // Another writer appended between our read and our append (a user's click racing a system
-  // event): read again and decide again; the rules still apply, so nothing is forced through.
+  return retryOnConflict(() => dataSource.transaction(run), options.conflictRetries);
+}
+
+/**
+ * Runs a transaction again when another writer appended between its read and its append (a
+ * user's click racing a system event): it reads again and decides again; the rules still apply,
+ * so nothing is forced through. At most `attempts` runs; other errors are not retried.
+ */
+export async function retryOnConflict<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await dataSource.transaction(run);
+      return await work();
     } catch (error) {
-      if (!(error instanceof ConcurrencyError) || attempt >= (options.conflictRetries ?? 3))
-        throw error;
+      if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
     }
   }
 }

@@ -4,6 +4,7 @@ import {
   ConcurrencyError,
   handleCommand,
   InjectEventStore,
+  retryOnConflict,
   type PostgresEventStore,
 } from '@studypath/event-store';
 import {
@@ -65,7 +66,7 @@ export class TaskCommands {
     };
     // The daily cap spans the user's tasks: the count and the request are one transaction, and
     // the user's concurrent requests wait for each other (a lock on the user), so none slips past.
-    const events = await this.withConflictRetries(() =>
+    const events = await retryOnConflict(() =>
       this.dataSource.transaction(async (manager) => {
         await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`hint-cap:${userId}`]);
         const wait = secondsUntilHintAllowed(
@@ -139,17 +140,6 @@ export class TaskCommands {
       [userId, new Date(now.getTime() - HINT_CAP_WINDOW_MS)],
     )) as { used: number; oldest: Date | null }[];
     return { used: row?.used ?? 0, oldest: row?.oldest ?? null };
-  }
-
-  /** Runs a command's own transaction again when another writer got to its stream first. */
-  private async withConflictRetries<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await work();
-      } catch (error) {
-        if (!(error instanceof ConcurrencyError) || attempt >= attempts) throw error;
-      }
-    }
   }
 
   private async run(taskId: string, command: TaskCommand, context: CommandContext) {
