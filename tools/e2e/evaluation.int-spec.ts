@@ -8,8 +8,8 @@ import {
   TaskGenerationServiceModule,
 } from '@studypath/task-generation-service';
 import {
+  pollGet,
   startTestProcess,
-  until,
   type HttpAnswer,
   type HttpCall,
   type PollOptions,
@@ -37,23 +37,12 @@ describe('submit → evaluate → task status (path, task-generation and evaluat
     await e2e?.stop();
   });
 
-  /** GETs `path` until `done` holds for the answer; on a timeout, says what the last one was. */
-  async function poll(
+  const poll = (
     user: string,
     path: string,
     done: (answer: HttpAnswer) => boolean,
     options: PollOptions = {},
-  ): Promise<HttpAnswer> {
-    let last: HttpAnswer | undefined;
-    return until(
-      async () => {
-        last = await call('GET', path, user);
-        return done(last) && last;
-      },
-      () => `GET ${path} to answer as wanted; it last answered ${JSON.stringify(last)}`,
-      { intervalMs: 100, ...options },
-    );
-  }
+  ): Promise<HttpAnswer> => pollGet(call, user, path, done, options);
 
   async function nextTask(user: string): Promise<{ id: string; problem_id: string }> {
     const next = await poll(user, '/v1/study-tasks/next', (answer) => answer.status === 200);
